@@ -135,7 +135,7 @@ def load_settings(env_file: str | Path | None = ".env") -> Settings:
     Raises SettingsError whose message names the first bad variable.
     """
     try:
-        return Settings(_env_file=env_file)  # type: ignore[call-arg]
+        return Settings(_env_file=env_file)
     except ValidationError as exc:
         first = exc.errors()[0]
         name = str(first["loc"][0]).upper() if first["loc"] else "settings"
