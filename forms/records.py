@@ -1,0 +1,163 @@
+"""Domain records returned by the storage repositories: plain frozen dataclasses, no ORM.
+
+Answers travel as ``dict[str, JSONValue]`` (question id -> value), the JSON contract shared with
+the form engine: yes_no/single -> str, multi -> list[str], text -> str, date -> ISO str,
+number -> int | float, repeat -> a list of rows ``{"row_id": str, "values": {field_id: value}}``
+in stable order. A blank answer is an absent key.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from enum import StrEnum
+from typing import TypeAlias
+
+JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+Answers: TypeAlias = dict[str, JSONValue]
+
+
+class ReviewStatus(StrEnum):
+    """Stored status of a review."""
+
+    OPEN = "open"
+    LOCKED = "locked"
+    CLOSED = "closed"
+
+
+class ReturnState(StrEnum):
+    """Stored state of an agency return (DESIGN §3); overdue and the like are derived."""
+
+    INVITED = "invited"
+    IN_PROGRESS = "in_progress"
+    SUBMITTED = "submitted"
+    NIL = "nil"
+    PROVISIONAL = "provisional"
+    WITHDRAWN = "withdrawn"
+
+
+RECEIVED_STATES = frozenset({ReturnState.SUBMITTED, ReturnState.NIL, ReturnState.PROVISIONAL})
+
+
+@dataclass(frozen=True, slots=True)
+class Partnership:
+    """A safeguarding partnership, one per Slack team."""
+
+    id: int
+    team_id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Agency:
+    """An agency of a partnership; ``key`` is its id in the partnership file (e.g. "police")."""
+
+    id: int
+    partnership_id: int
+    key: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewReview:
+    """What is needed to open a review (the form snapshot included)."""
+
+    team_id: str
+    reference: str
+    pseudonym: str
+    under_1: bool
+    incident_date: date | None
+    notification_date: date
+    meeting_at: datetime
+    due_date: date
+    period_from: date
+    period_to: date
+    incident_description: str | None
+    owner: str
+    chair: str
+    channel_id: str
+    form_content: str
+    form_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Review:
+    """A rapid review as stored."""
+
+    id: int
+    partnership_id: int
+    team_id: str
+    reference: str
+    pseudonym: str
+    under_1: bool
+    incident_date: date | None
+    notification_date: date
+    meeting_at: datetime
+    due_date: date
+    period_from: date
+    period_to: date
+    incident_description: str | None
+    owner: str
+    chair: str
+    channel_id: str
+    status_ts: str | None
+    status: ReviewStatus
+    created_at: datetime
+    closed_at: datetime | None
+    form_content: str
+    form_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class NewReturn:
+    """A return to create for a review: which agency, who answers it, by when."""
+
+    agency_key: str
+    contact_user_id: str | None
+    due_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyReturn:
+    """One agency's return for one review (answers are loaded separately)."""
+
+    id: int
+    review_id: int
+    agency_id: int
+    agency_key: str
+    agency_name: str
+    contact_user_id: str | None
+    state: ReturnState
+    due_date: date
+    submitted_at: datetime | None
+    dm_channel: str | None
+    dm_ts: str | None
+    created_at: datetime
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SectionSaveResult:
+    """Outcome of saving a page: the section's revision now, and whether anything changed.
+
+    ``changed`` is False for a retry or double click whose values were already stored.
+    """
+
+    return_id: int
+    section_id: str
+    revision: int
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One append-only audit row. ``details`` holds identifiers and counts, never answer text."""
+
+    id: int
+    team_id: str
+    review_id: int | None
+    return_id: int | None
+    actor: str
+    action: str
+    details: dict[str, JSONValue]
+    at: datetime

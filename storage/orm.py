@@ -1,0 +1,190 @@
+"""SQLAlchemy 2 typed models. The schema itself is created by the Alembic migrations.
+
+Datetimes are timezone-aware UTC on both databases (``UTCDateTime``); JSON columns are TEXT.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import (
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Index,
+    MetaData,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from forms.records import ReturnState, ReviewStatus
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+SLACK_ID = 32
+KEY = 64
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware datetime, stored in UTC; naive datetimes are refused."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware datetime")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _in(column: str, values: type[ReviewStatus] | type[ReturnState]) -> str:
+    return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class PartnershipRow(Base):
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class AgencyRow(Base):
+    __tablename__ = "agencies"
+    __table_args__ = (UniqueConstraint("partnership_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    key: Mapped[str] = mapped_column(String(KEY))
+    name: Mapped[str] = mapped_column(String(200))
+
+
+class ReviewRow(Base):
+    __tablename__ = "reviews"
+    __table_args__ = (
+        UniqueConstraint("partnership_id", "reference"),
+        CheckConstraint(_in("status", ReviewStatus), name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
+    reference: Mapped[str] = mapped_column(String(KEY))
+    pseudonym: Mapped[str] = mapped_column(String(200))
+    under_1: Mapped[bool]
+    incident_date: Mapped[date | None]
+    notification_date: Mapped[date]
+    meeting_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    due_date: Mapped[date]
+    period_from: Mapped[date]
+    period_to: Mapped[date]
+    incident_description: Mapped[str | None] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(SLACK_ID))
+    chair: Mapped[str] = mapped_column(String(SLACK_ID))
+    channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    status_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    status: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    form_content: Mapped[str] = mapped_column(Text)
+    form_sha256: Mapped[str] = mapped_column(String(64))
+
+    partnership: Mapped[PartnershipRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class ReturnRow(Base):
+    __tablename__ = "returns"
+    __table_args__ = (
+        UniqueConstraint("review_id", "agency_id"),
+        CheckConstraint(_in("state", ReturnState), name="state"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+    contact_user_id: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    state: Mapped[str] = mapped_column(String(16))
+    due_date: Mapped[date]
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    dm_channel: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    dm_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    agency: Mapped[AgencyRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class AnswerRow(Base):
+    """One answer; a repeat question has one row per repeat row (``row_id`` '' otherwise)."""
+
+    __tablename__ = "answers"
+    __table_args__ = (UniqueConstraint("return_id", "question_id", "row_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
+    question_id: Mapped[str] = mapped_column(String(KEY))
+    row_id: Mapped[str] = mapped_column(String(KEY), server_default="")
+    position: Mapped[int] = mapped_column(server_default="0")
+    value: Mapped[str] = mapped_column(Text)
+    updated_by: Mapped[str] = mapped_column(String(SLACK_ID))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class SectionRevisionRow(Base):
+    __tablename__ = "section_revisions"
+
+    return_id: Mapped[int] = mapped_column(
+        ForeignKey("returns.id", ondelete="CASCADE"), primary_key=True
+    )
+    section_id: Mapped[str] = mapped_column(String(KEY), primary_key=True)
+    revision: Mapped[int] = mapped_column(server_default="0")
+    updated_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+
+class AuditRow(Base):
+    """Append-only: the application inserts audit rows and never updates or deletes them."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index(None, "review_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    review_id: Mapped[int | None] = mapped_column(ForeignKey("reviews.id"))
+    return_id: Mapped[int | None] = mapped_column(ForeignKey("returns.id"))
+    actor: Mapped[str] = mapped_column(String(KEY))
+    action: Mapped[str] = mapped_column(String(KEY))
+    details: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ProcessedRequestRow(Base):
+    __tablename__ = "processed_requests"
+    __table_args__ = (Index(None, "created_at"),)
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    response: Mapped[str | None] = mapped_column(Text)
+
+
+metadata = Base.metadata

@@ -1,0 +1,118 @@
+"""Real threads, each with its own unit of work, racing on one database."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import pytest
+
+from forms.records import JSONValue, SectionSaveResult
+from storage.errors import SectionConflict, StorageBusy
+from storage.uow import SqlUnitOfWork
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+UowFactory = Callable[[], SqlUnitOfWork]
+Outcome = SectionSaveResult | SectionConflict
+
+
+def race(*calls: Callable[[], object]) -> list[object]:
+    """Run the calls on their own threads at once; return each result or exception."""
+    with ThreadPoolExecutor(max_workers=len(calls)) as pool:
+        futures = [pool.submit(call) for call in calls]
+        return [f.exception() or f.result() for f in futures]
+
+
+def saver(
+    uow_factory: UowFactory,
+    barrier: threading.Barrier,
+    return_id: int,
+    section: str,
+    base: int,
+    values: dict[str, JSONValue],
+) -> Callable[[], Outcome]:
+    """A page save that waits at the barrier, retrying only while the database is busy."""
+
+    def attempt() -> SectionSaveResult:
+        with uow_factory() as uow:
+            result = uow.answers.save_section(return_id, section, base, values, "U0P", NOW)
+            uow.commit()
+        return result
+
+    def run() -> Outcome:
+        barrier.wait(5)
+        for _ in range(5):
+            try:
+                return attempt()
+            except SectionConflict as conflict:
+                return conflict
+            except StorageBusy:
+                continue
+        raise AssertionError("still busy after 5 attempts")
+
+    return run
+
+
+def test_two_windows_saving_different_sections_both_survive(
+    uow_factory: UowFactory, return_id: int
+) -> None:
+    barrier = threading.Barrier(2)
+    for i in range(20):
+        a = saver(uow_factory, barrier, return_id, "A", i, {"A1": f"a{i}", "A4": f"text {i}"})
+        b = saver(uow_factory, barrier, return_id, "B", i, {"B1": f"b{i}"})
+        outcomes = race(a, b)
+        assert all(isinstance(o, SectionSaveResult) and o.changed for o in outcomes), outcomes
+    with uow_factory() as uow:
+        assert uow.answers.get(return_id) == {"A1": "a19", "A4": "text 19", "B1": "b19"}
+        assert uow.answers.revisions(return_id) == {"A": 20, "B": 20, "C": 0, "E": 0}
+
+
+def test_two_saves_of_one_section_from_one_base_one_wins_none_lost(
+    uow_factory: UowFactory, return_id: int
+) -> None:
+    barrier = threading.Barrier(2)
+    for i in range(10):
+        mine: dict[str, JSONValue] = {"A1": "Yes", "A4": f"mine {i}"}
+        theirs: dict[str, JSONValue] = {"A1": "No", "A4": f"theirs {i}"}
+        outcomes = race(
+            saver(uow_factory, barrier, return_id, "A", i, mine),
+            saver(uow_factory, barrier, return_id, "A", i, theirs),
+        )
+        winners = [o for o in outcomes if isinstance(o, SectionSaveResult)]
+        losers = [o for o in outcomes if isinstance(o, SectionConflict)]
+        assert len(winners) == 1 and len(losers) == 1, outcomes
+        assert (winners[0].revision, winners[0].changed) == (i + 1, True)
+        assert (losers[0].expected, losers[0].current) == (i, i + 1)
+        with uow_factory() as uow:
+            expected = mine if outcomes[0] is winners[0] else theirs
+            assert uow.answers.get(return_id) == expected  # the winner's page, whole
+            assert uow.answers.revisions(return_id)["A"] == i + 1
+
+
+def test_a_double_click_racing_itself_saves_once(uow_factory: UowFactory, return_id: int) -> None:
+    barrier = threading.Barrier(2)
+    page: dict[str, JSONValue] = {"A1": "Yes", "A3": ["gp"]}
+    outcomes = race(*(saver(uow_factory, barrier, return_id, "A", 0, page) for _ in range(2)))
+    results = [o for o in outcomes if isinstance(o, SectionSaveResult)]
+    assert sorted((r.revision, r.changed) for r in results) == [(1, False), (1, True)], outcomes
+    with uow_factory() as uow:
+        assert uow.answers.get(return_id) == page
+
+
+@pytest.mark.parametrize("threads", [8])
+def test_a_processed_request_is_claimed_exactly_once(uow_factory: UowFactory, threads: int) -> None:
+    for attempt in range(5):
+        key = f"view:V{attempt}:hash"
+        barrier = threading.Barrier(threads)
+
+        def claim(key: str = key, barrier: threading.Barrier = barrier) -> bool:
+            with uow_factory() as uow:
+                barrier.wait(5)
+                won = uow.requests.claim(key, NOW)
+                uow.commit()
+            return won
+
+        outcomes = race(*([claim] * threads))
+        assert outcomes.count(True) == 1 and outcomes.count(False) == threads - 1, outcomes
