@@ -19,6 +19,12 @@ def _parser() -> argparse.ArgumentParser:
         "check-config",
         help="validate the settings, the partnership file and the question set",
     )
+    serve = sub.add_parser(
+        "serve",
+        help="run the bot (Socket Mode when SLACK_APP_TOKEN is set, otherwise HTTP)",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
+    serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port to listen on")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -41,6 +47,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.config_check import run_check_config
 
         return run_check_config(settings, out=sys.stdout, err=sys.stderr)
+    if args.command == "serve":
+        from bot.serve import serve
+
+        return serve(settings, host=args.host, port=args.port, err=sys.stderr)
     if args.command == "db":
         if args.db_command != "upgrade":
             parser.parse_args(["db", "--help"])

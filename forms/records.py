@@ -13,7 +13,8 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import TypeAlias
 
-JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
+from forms.parsing import JSONValue as JSONValue
+
 Answers: TypeAlias = dict[str, JSONValue]
 
 

@@ -1,0 +1,95 @@
+"""Everything the running bot is made of, built in one place from the settings (`rrm serve`,
+the demo and the end-to-end tests all go through `build_runtime`)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+from sqlalchemy import Engine, text
+
+from bot.clock import Clock, SystemClock
+from bot.config_check import Configuration, load_configuration
+from bot.messenger import SlackMessenger
+from bot.server import HttpServer, make_wsgi_app
+from bot.services.context import Context
+from bot.settings import Settings
+from bot.slack.app import background_runner, build_app
+from bot.slack.client import make_web_client
+from storage.db import make_engine, make_session_factory
+from storage.migrate import upgrade
+from storage.uow import SqlUnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class StartupError(Exception):
+    """The bot cannot start; the message names the setting and the fix."""
+
+
+@dataclass
+class Runtime:
+    """The built bot: close it to release the database and the worker threads."""
+
+    settings: Settings
+    config: Configuration
+    engine: Engine
+    client: WebClient
+    ctx: Context
+    app: App
+    executor: ThreadPoolExecutor
+
+    def health(self) -> dict[str, Any]:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return {"ok": False, "database": "unreachable"}
+        return {"ok": True, "database": "ok"}
+
+    def http_server(self, host: str, port: int) -> HttpServer:
+        return HttpServer(make_wsgi_app(self.app, self.health), host, port)
+
+    def close(self) -> None:
+        self.executor.shutdown(wait=True)
+        self.engine.dispose()
+
+
+def build_runtime(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    team_id: str | None = None,
+    retry_backoff: float = 0.5,
+) -> Runtime:
+    """Build the bot from the settings: configuration, database (migrated), Slack client, the
+    service context and the Bolt app."""
+    if settings.slack_bot_token is None:
+        raise StartupError("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-...)")
+    if settings.slack_app_token is None and settings.slack_signing_secret is None:
+        raise StartupError(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's signing secret "
+            "(or set SLACK_APP_TOKEN for Socket Mode)"
+        )
+    config = load_configuration(settings)
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    client = make_web_client(settings, backoff=retry_backoff)
+    executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rrm-later")
+    ctx = Context(
+        uow=SqlUnitOfWork(make_session_factory(engine)),
+        messenger=SlackMessenger(client, team_id=team_id),
+        clock=clock or SystemClock(),
+        config=config,
+        coordinators=frozenset(settings.rrm_coordinators),
+        later=background_runner(executor),
+    )
+    secret = (
+        settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
+    )
+    app = build_app(ctx, client=client, signing_secret=secret, team_id=team_id)
+    return Runtime(settings, config, engine, client, ctx, app, executor)

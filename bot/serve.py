@@ -1,0 +1,54 @@
+"""`rrm serve`: run the bot until interrupted."""
+
+from __future__ import annotations
+
+import logging
+import signal
+from types import FrameType
+from typing import TextIO
+
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config_check import ConfigProblem
+from bot.runtime import StartupError, build_runtime
+from bot.settings import Settings
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+
+def serve(settings: Settings, *, host: str, port: int, err: TextIO) -> int:
+    """Build the bot and serve Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        runtime = build_runtime(settings)
+    except (StartupError, ConfigProblem) as exc:
+        print(f"rrm: cannot start: {exc}", file=err)
+        return 2
+    except (SQLAlchemyError, StorageError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"rrm: cannot start: the database is not usable: {reason}", file=err)
+        return 1
+    try:
+        if settings.slack_app_token is not None:
+            from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+            log.info("serving Slack in Socket Mode")
+            SocketModeHandler(runtime.app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+            return 0
+        server = runtime.http_server(host, port)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            server.stop()
+
+        signal.signal(signal.SIGTERM, stop)
+        log.info("serving Slack on %s/slack/events (health: %s/healthz)", server.url, server.url)
+        try:
+            server.serve_forever()
+        except KeyboardInterrupt:
+            server.stop()
+        return 0
+    finally:
+        runtime.close()

@@ -1,0 +1,145 @@
+"""Outward effects of the use cases: the channel's status card, the contacts' request cards,
+notes to the coordinator and the current-risk alert. Never any answer text."""
+
+from __future__ import annotations
+
+import logging
+
+from bot.messenger import DeliveryFailed, MessageRef
+from bot.services.context import Context
+from bot.slack.blocks import cards
+from forms.calendar import WorkingCalendar
+from forms.records import AgencyReturn, ReturnState, Review
+
+log = logging.getLogger(__name__)
+
+
+def _load(ctx: Context, review_id: int) -> tuple[Review, list[AgencyReturn]]:
+    with ctx.uow as uow:
+        review = uow.reviews.get(review_id)
+        if review is None:
+            raise LookupError(f"review {review_id} vanished")
+        return review, uow.returns.list_for_review(review_id)
+
+
+def post_status_card(ctx: Context, review_id: int) -> None:
+    """Post the review's status card in its channel and remember where it is."""
+    review, returns = _load(ctx, review_id)
+    text, blocks = cards.status_card(review, returns, ctx.today(), ctx.zone)
+    try:
+        ref = ctx.messenger.post(review.channel_id, text, blocks)
+    except DeliveryFailed as exc:
+        tell_owner(ctx, review, f"I couldn't post the status card in the channel: {exc.reason}.")
+        return
+    with ctx.uow as uow:
+        uow.reviews.set_status_card(review_id, ref.ts)
+        uow.commit()
+
+
+def refresh_status_card(ctx: Context, review_id: int) -> None:
+    """Update the status card in place (after any change of a return's state)."""
+    review, returns = _load(ctx, review_id)
+    if not review.status_ts:
+        return
+    text, blocks = cards.status_card(review, returns, ctx.today(), ctx.zone)
+    try:
+        ctx.messenger.update(MessageRef(review.channel_id, review.status_ts), text, blocks)
+    except DeliveryFailed as exc:
+        log.warning("status card of review %s not updated: %s", review.id, exc.reason)
+
+
+def due_phrase(ctx: Context, cal: WorkingCalendar, ret: AgencyReturn) -> str:
+    return cal.working_days_left_phrase(ret.due_date, ctx.today())
+
+
+def send_request_card(ctx: Context, review: Review, ret: AgencyReturn) -> MessageRef:
+    """DM the return's contact its request card (raises DeliveryFailed)."""
+    if ret.contact_user_id is None:
+        raise DeliveryFailed("", "no Slack user is nominated")
+    started = ret.state is not ReturnState.INVITED
+    text, blocks = cards.request_card(
+        review, ret, due_phrase=due_phrase(ctx, ctx.calendar, ret), started=started
+    )
+    return ctx.messenger.dm(ret.contact_user_id, text, blocks)
+
+
+def invite_contacts(ctx: Context, review_id: int, *, actor: str) -> dict[str, str]:
+    """DM every invited contact at once; report failures to the owner. Returns agency → reason
+    for each request that could not be delivered."""
+    review, returns = _load(ctx, review_id)
+    failed: dict[str, str] = {}
+    for ret in returns:
+        if ret.state is not ReturnState.INVITED or ret.dm_ts:
+            continue
+        try:
+            ref = send_request_card(ctx, review, ret)
+        except DeliveryFailed as exc:
+            failed[ret.agency_key] = exc.reason
+            tell_owner(
+                ctx,
+                review,
+                cards.coordinator_note(
+                    review, ret.agency_name, f"request not delivered: {exc.reason}"
+                ),
+            )
+            continue
+        now = ctx.now()
+        with ctx.uow as uow:
+            uow.returns.set_dm_card(ret.id, ref.channel, ref.ts, now)
+            uow.audit.add(
+                review.team_id,
+                actor,
+                "return.invited",
+                now,
+                review_id=review.id,
+                return_id=ret.id,
+                details={"agency": ret.agency_key, "contact": ret.contact_user_id},
+            )
+            uow.commit()
+    return failed
+
+
+def update_request_card(ctx: Context, review: Review, ret: AgencyReturn) -> None:
+    """Show the return's current state on its DM card."""
+    if not (ret.dm_channel and ret.dm_ts):
+        return
+    ref = MessageRef(ret.dm_channel, ret.dm_ts)
+    if ret.state in (ReturnState.SUBMITTED, ReturnState.NIL, ReturnState.PROVISIONAL):
+        text, blocks = cards.done_card(review, ret, ret.submitted_at or ctx.now(), ctx.zone)
+    else:
+        text, blocks = cards.request_card(
+            review,
+            ret,
+            due_phrase=due_phrase(ctx, ctx.calendar, ret),
+            started=ret.state is not ReturnState.INVITED,
+        )
+    try:
+        ctx.messenger.update(ref, text, blocks)
+    except DeliveryFailed as exc:
+        log.warning("request card of return %s not updated: %s", ret.id, exc.reason)
+
+
+def tell_owner(ctx: Context, review: Review, text: str) -> None:
+    """DM the review's owner, and post in the coordinator channel if one is set."""
+    targets = [review.owner]
+    channel = ctx.config.partnership.coordinator_channel
+    for target in targets:
+        try:
+            ctx.messenger.dm(target, text)
+        except DeliveryFailed as exc:
+            log.warning("note to the owner of review %s failed: %s", review.id, exc.reason)
+    if channel:
+        try:
+            ctx.messenger.post(channel, text)
+        except DeliveryFailed as exc:
+            log.warning("coordinator channel note failed: %s", exc.reason)
+
+
+def risk_alert(ctx: Context, review: Review, ret: AgencyReturn) -> None:
+    """DM the owner and the chair that a current risk to another child was reported."""
+    text = cards.risk_alert_text(review, ret.agency_name)
+    for user in dict.fromkeys([review.owner, review.chair]):
+        try:
+            ctx.messenger.dm(user, text)
+        except DeliveryFailed as exc:
+            log.error("risk alert for review %s to a recipient failed: %s", review.id, exc.reason)

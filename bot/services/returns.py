@@ -1,0 +1,414 @@
+"""Use cases of one agency return: start or resume, save a page, nil return, submit, reopen.
+
+A return's answers are seen and changed only by its current contact; every call checks the
+acting user against the stored return, never against what the payload claims (DESIGN §5).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from bot.services import notify
+from bot.services.context import Context
+from bot.services.errors import InvalidRequest, NotAllowed, ReturnClosed, StaleSection, TryAgain
+from bot.slack.blocks import cards
+from forms import engine
+from forms.engine import Page
+from forms.loader import load_question_set_text
+from forms.model import QuestionSet, RepeatQuestion
+from forms.parsing import JSONValue, RawValue, parse_answer
+from forms.records import RECEIVED_STATES, AgencyReturn, Answers, ReturnState, Review, ReviewStatus
+from storage.errors import SectionConflict, StorageBusy
+
+RISK_QUESTION = "E2"
+NIL_GATE = ("A1", "no_involvement")
+
+
+@lru_cache(maxsize=32)
+def _form(text: str) -> QuestionSet:
+    return load_question_set_text(text, "the question set stored with the review")
+
+
+def form_of(review: Review) -> QuestionSet:
+    """The question set the review was opened with (its stored snapshot)."""
+    return _form(review.form_content)
+
+
+@dataclass(frozen=True)
+class ReturnView:
+    """What is needed to show a return: where it stands and which page comes next.
+    `page` None means every page is done: show the review page."""
+
+    review: Review
+    ret: AgencyReturn
+    form: QuestionSet
+    answers: Answers
+    revisions: dict[str, int]
+    page: Page | None
+
+    def revision(self, section_id: str) -> int:
+        return self.revisions.get(section_id, 0)
+
+
+def _check_access(
+    ctx: Context, review: Review | None, ret: AgencyReturn | None, team_id: str, actor: str
+) -> tuple[Review, AgencyReturn]:
+    if ret is None or review is None or review.team_id != team_id:
+        raise NotAllowed("This request isn't yours, or no longer exists.")
+    if ret.contact_user_id != actor:
+        raise NotAllowed(
+            f"This return is answered by {ret.agency_name}'s nominated contact, not by you."
+        )
+    if review.status is not ReviewStatus.OPEN:
+        raise ReturnClosed(
+            f"Review {review.reference} is {review.status.value}: returns can't "
+            "be changed any more. Ask the coordinator if something must be added."
+        )
+    if ret.state is ReturnState.WITHDRAWN:
+        raise ReturnClosed(f"{ret.agency_name}'s return was withdrawn from {review.reference}.")
+    return review, ret
+
+
+def load(
+    ctx: Context, *, team_id: str, actor: str, return_id: int, section_id: str | None = None
+) -> ReturnView:
+    """The return for its contact, at `section_id` or where they left off (resume)."""
+    with ctx.uow as uow:
+        ret = uow.returns.get(return_id)
+        review = uow.reviews.get(ret.review_id) if ret else None
+        review, ret = _check_access(ctx, review, ret, team_id, actor)
+        answers = uow.answers.get(return_id)
+        revisions = uow.answers.revisions(return_id)
+    form = form_of(review)
+    if section_id is not None:
+        page = engine.page_for(form, answers, section_id)
+    else:
+        page = engine.first_unfinished_page(form, answers)
+    return ReturnView(review, ret, form, answers, revisions, page)
+
+
+def start(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnView:
+    """Start or resume: the first unfinished page (or the review page when all are done)."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    if view.page is None and view.ret.state not in RECEIVED_STATES:
+        return view
+    if view.page is None:  # a received return being looked at again starts at the top
+        first = engine.next_page(view.form, view.answers)
+        return ReturnView(view.review, view.ret, view.form, view.answers, view.revisions, first)
+    return view
+
+
+def start_nil(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnView:
+    """ "No involvement": record A1 = No involvement and show the short nil-return page."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    gate_q, gate_value = NIL_GATE
+    section = next(s for s in view.form.sections if view.form.question(gate_q) in s.questions)
+    if view.answers.get(gate_q) != gate_value:
+        save_page(
+            ctx,
+            team_id=team_id,
+            actor=actor,
+            return_id=return_id,
+            section_id=section.id,
+            base_revision=view.revision(section.id),
+            raw={gate_q: gate_value},
+            mode="draft",
+        )
+    return load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section.id)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """A page was saved. `next_page` None: show the review page. `errors` is set when Next
+    found problems (nothing saved then)."""
+
+    view: ReturnView
+    next_page: Page | None
+    errors: dict[str, str]
+    risk_reported: bool = False
+
+
+Mode = Literal["next", "draft"]
+
+
+def save_page(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor: str,
+    return_id: int,
+    section_id: str,
+    base_revision: int,
+    raw: Mapping[str, RawValue],
+    mode: Mode,
+) -> Saved:
+    """Validate and commit one page. "next" checks required answers and refuses the page on
+    any error; "draft" (Back, a closed window) saves whatever can be read."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    form, before = view.form, view.answers
+    new, errors = engine.apply_page(form, before, section_id, raw, check_required=mode == "next")
+    if mode == "next" and errors:
+        return Saved(view, None, errors)
+    section = form.section(section_id)
+    if section is None:
+        raise InvalidRequest({"section": f"There is no section {section_id}."})
+    ids = {a for q in section.questions for a in (q.id, f"{q.id}.other")}
+    changes = {k: new.get(k) for k in ids if k in new or k in before}
+    now = ctx.now()
+    risk = _risk_raised(form, before, new)
+    try:
+        with ctx.uow as uow:
+            result = uow.answers.save_section(
+                return_id, section_id, base_revision, changes, actor, now
+            )
+            if view.ret.state is ReturnState.INVITED:
+                uow.returns.set_state(return_id, ReturnState.IN_PROGRESS, now)
+            if result.changed:
+                uow.audit.add(
+                    team_id,
+                    actor,
+                    "page.saved",
+                    now,
+                    review_id=view.review.id,
+                    return_id=return_id,
+                    details={"section": section_id, "revision": result.revision},
+                )
+            if risk and result.changed:
+                uow.audit.add(
+                    team_id,
+                    actor,
+                    "risk.alerted",
+                    now,
+                    review_id=view.review.id,
+                    return_id=return_id,
+                    details={"question": RISK_QUESTION},
+                )
+            uow.commit()
+    except SectionConflict:
+        raise StaleSection(
+            "This section was changed in another window after you opened it. Your text is "
+            "still here: check it and press Next again to save it."
+        ) from None
+    except StorageBusy:
+        raise TryAgain(
+            "Couldn't save just now — press Next again; your text is still here."
+        ) from None
+    saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    if risk and result.changed:
+        ctx.later(lambda: notify.risk_alert(ctx, saved.review, saved.ret))
+    if view.ret.state is ReturnState.INVITED:
+        ctx.later(lambda: _after_state_change(ctx, saved.review.id, return_id))
+    following = engine.next_page(form, saved.answers, after=section_id)
+    return Saved(saved, following, {}, risk_reported=risk and result.changed)
+
+
+def _risk_raised(form: QuestionSet, before: Answers, after: Answers) -> bool:
+    """E2 became Yes with this save (again after No counts)."""
+
+    def yes(answers: Answers) -> bool:
+        shown = engine.visible_answers(form, answers)
+        return shown.get(RISK_QUESTION) == "yes"
+
+    return form.question(RISK_QUESTION) is not None and yes(after) and not yes(before)
+
+
+def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:
+    """Record the return as submitted (or nil / provisional, as its gate says)."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    done = engine.completeness(view.form, view.answers)
+    if not done.ready:
+        raise InvalidRequest(done.problems, "Some answers are still needed before you can submit.")
+    outcome = engine.gate_outcome(view.form, view.answers)
+    state = {"nil": ReturnState.NIL, "provisional": ReturnState.PROVISIONAL}.get(
+        outcome or "", ReturnState.SUBMITTED
+    )
+    now = ctx.now()
+    with ctx.uow as uow:
+        uow.returns.set_state(return_id, state, now)
+        ret = uow.returns.set_submitted_at(return_id, now, now)
+        action = "return.resubmitted" if view.ret.state in RECEIVED_STATES else "return.submitted"
+        uow.audit.add(
+            team_id,
+            actor,
+            action,
+            now,
+            review_id=view.review.id,
+            return_id=return_id,
+            details={"state": state.value},
+        )
+        uow.commit()
+    ctx.later(lambda: _after_state_change(ctx, view.review.id, return_id))
+    return ret
+
+
+def reopen(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnView:
+    """Edit after submitting: show the return from its first page (it stays received)."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    with ctx.uow as uow:
+        uow.audit.add(
+            team_id,
+            actor,
+            "return.reopened",
+            ctx.now(),
+            review_id=view.review.id,
+            return_id=return_id,
+        )
+        uow.commit()
+    first = engine.next_page(view.form, view.answers)
+    return ReturnView(view.review, view.ret, view.form, view.answers, view.revisions, first)
+
+
+def _after_state_change(ctx: Context, review_id: int, return_id: int) -> None:
+    with ctx.uow as uow:
+        review = uow.reviews.get(review_id)
+        ret = uow.returns.get(return_id)
+    if review and ret:
+        notify.update_request_card(ctx, review, ret)
+        notify.refresh_status_card(ctx, review_id)
+
+
+def save_row(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor: str,
+    return_id: int,
+    section_id: str,
+    question_id: str,
+    row_id: str,
+    raw: Mapping[str, RawValue],
+    base_revision: int,
+) -> tuple[ReturnView, dict[str, str]]:
+    """Add or change one repeat row (its id minted when the row was first shown, so saving it
+    twice is one row). Returns the return as it stands and any errors (nothing saved then)."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    question = view.form.question(question_id)
+    if not isinstance(question, RepeatQuestion) or view.form.section(section_id) is None:
+        raise InvalidRequest({"row": f"{question_id} is not a repeating question."})
+    parsed = parse_answer(question, [{"row_id": row_id, "values": dict(raw)}])
+    if parsed.errors:
+        return view, dict(parsed.errors)
+    rows = parsed.value if isinstance(parsed.value, list) else []
+    existing = view.answers.get(question_id)
+    count = len(existing) if isinstance(existing, list) else 0
+    is_new = not any(
+        isinstance(r, dict) and r.get("row_id") == row_id
+        for r in (existing if isinstance(existing, list) else [])
+    )
+    if is_new and question.max_rows is not None and count >= question.max_rows:
+        return view, {question_id: f"At most {question.max_rows} rows can be given here."}
+    first = rows[0] if rows and isinstance(rows[0], dict) else {}
+    row_values = first.get("values")
+    values: dict[str, JSONValue] = dict(row_values) if isinstance(row_values, dict) else {}
+    now = ctx.now()
+    try:
+        with ctx.uow as uow:
+            if values:
+                result = uow.answers.upsert_row(
+                    return_id, section_id, question_id, row_id, values, base_revision, actor, now
+                )
+            else:
+                result = uow.answers.delete_row(
+                    return_id, section_id, question_id, row_id, base_revision, actor, now
+                )
+            if view.ret.state is ReturnState.INVITED:
+                uow.returns.set_state(return_id, ReturnState.IN_PROGRESS, now)
+            if result.changed:
+                uow.audit.add(
+                    team_id,
+                    actor,
+                    "page.saved",
+                    now,
+                    review_id=view.review.id,
+                    return_id=return_id,
+                    details={
+                        "section": section_id,
+                        "revision": result.revision,
+                        "row": "saved" if values else "removed",
+                    },
+                )
+            uow.commit()
+    except SectionConflict:
+        raise StaleSection(
+            "This section was changed in another window; close this row, "
+            "check the list and try again."
+        ) from None
+    except StorageBusy:
+        raise TryAgain("Couldn't save just now — press Save again.") from None
+    return load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id), {}
+
+
+def remove_row(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor: str,
+    return_id: int,
+    section_id: str,
+    question_id: str,
+    row_id: str,
+    base_revision: int,
+) -> ReturnView:
+    """Remove one repeat row."""
+    view, _ = save_row(
+        ctx,
+        team_id=team_id,
+        actor=actor,
+        return_id=return_id,
+        section_id=section_id,
+        question_id=question_id,
+        row_id=row_id,
+        raw={},
+        base_revision=base_revision,
+    )
+    return view
+
+
+def not_me(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:
+    """The contact says the request is not for them: the owner is told (and can re-nominate)."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    with ctx.uow as uow:
+        uow.audit.add(
+            team_id,
+            actor,
+            "return.not_me",
+            ctx.now(),
+            review_id=view.review.id,
+            return_id=return_id,
+        )
+        uow.commit()
+    notify.tell_owner(
+        ctx,
+        view.review,
+        cards.coordinator_note(
+            view.review,
+            view.ret.agency_name,
+            f"<@{actor}> says this request is not for them; please nominate someone else",
+        ),
+    )
+    return view.ret
+
+
+def ask_coordinator(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:
+    """The contact wants to talk to the coordinator: DM the owner "<agency> asks about RR-…"."""
+    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    with ctx.uow as uow:
+        uow.audit.add(
+            team_id,
+            actor,
+            "return.question",
+            ctx.now(),
+            review_id=view.review.id,
+            return_id=return_id,
+        )
+        uow.commit()
+    ctx.messenger.dm(
+        view.review.owner,
+        cards.coordinator_note(
+            view.review, view.ret.agency_name, f"<@{actor}> asks about this review"
+        ),
+    )
+    return view.ret

@@ -1,0 +1,69 @@
+"""The app factory: a Bolt `App` with our middleware and listeners, built from a Context.
+Nothing here runs at import time."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from slack_bolt import App, BoltResponse
+from slack_sdk import WebClient
+
+from bot.services.context import Context
+from bot.slack import middleware
+from bot.slack.listeners import actions, commands, events, open_review, views
+
+log = logging.getLogger(__name__)
+
+
+def background_runner(executor: ThreadPoolExecutor) -> Callable[[Callable[[], None]], None]:
+    """A `Later` that runs work on `executor`, logging (not losing) a failure."""
+
+    def later(fn: Callable[[], None]) -> None:
+        def run() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("background work failed")
+
+        executor.submit(run)
+
+    return later
+
+
+def build_app(
+    ctx: Context, *, client: WebClient, signing_secret: str, team_id: str | None = None
+) -> App:
+    """The Bolt app. `client` is built with `make_web_client` (SLACK_API_URL, retries)."""
+    app = App(
+        client=client,
+        signing_secret=signing_secret,
+        token_verification_enabled=False,
+        raise_error_for_unhandled_request=False,
+        logger=logging.getLogger("bot.slack.bolt"),
+    )
+    known_team: dict[str, str | None] = {"id": team_id}
+
+    def workspace_team() -> str | None:
+        if known_team["id"] is None:
+            try:
+                known_team["id"] = str(client.auth_test()["team_id"])
+            except Exception:
+                log.warning("could not learn the workspace's team id (auth.test failed)")
+        return known_team["id"]
+
+    middleware.install(app, ctx.uow, workspace_team)
+    commands.register(app, ctx)
+    open_review.register(app, ctx)
+    actions.register(app, ctx)
+    views.register(app, ctx)
+    events.register(app, ctx)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:
+        log.error("unhandled %s in a Slack listener", type(error).__name__, exc_info=error)
+        return None
+
+    return app

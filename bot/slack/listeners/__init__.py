@@ -1,0 +1,1 @@
+"""Listeners grouped by Slack surface; each module has one `register(app, ctx)`."""

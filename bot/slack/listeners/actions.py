@@ -1,0 +1,251 @@
+"""Block actions: the request card's buttons and the buttons inside the return's modals.
+Each acks first, then translates the payload into one service call and the result into a view."""
+
+from __future__ import annotations
+
+import logging
+import re
+import uuid
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.services import returns as rs
+from bot.services.context import Context
+from bot.services.errors import ServiceError
+from bot.slack import render
+from bot.slack.blocks import row_view
+from bot.slack.listeners import payload as p
+from bot.slack.view_state import raw_from_state
+from forms import engine
+from forms.model import RepeatQuestion
+
+log = logging.getLogger(__name__)
+
+
+def register(app: App, ctx: Context) -> None:
+    route = ctx.config.partnership.referral_route
+
+    def card_action(fn: Any) -> Any:
+        """A request-card button: ack, run, and answer a refusal ephemerally."""
+
+        def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+            ack()
+            try:
+                fn(body, respond, client, p.return_id_of(p.action_value(body)))
+            except ServiceError as exc:
+                respond(text=exc.message, response_type="ephemeral", replace_original=False)
+            except p.BadPayload:
+                respond(
+                    text="That button can't be used any more.",
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+
+        return listener
+
+    def who(body: dict[str, Any]) -> dict[str, Any]:
+        return {"team_id": p.team(body), "actor": p.actor(body)}
+
+    def open_view(client: WebClient, body: dict[str, Any], view: rs.ReturnView) -> None:
+        client.views_open(
+            trigger_id=body["trigger_id"], view=render.return_view(view, referral_route=route)
+        )
+
+    @card_action
+    def start(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
+        open_view(client, body, rs.start(ctx, return_id=rid, **who(body)))
+
+    @card_action
+    def nil(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
+        open_view(client, body, rs.start_nil(ctx, return_id=rid, **who(body)))
+
+    @card_action
+    def edit(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
+        open_view(client, body, rs.reopen(ctx, return_id=rid, **who(body)))
+
+    @card_action
+    def not_me(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
+        rs.not_me(ctx, return_id=rid, **who(body))
+        respond(
+            text="Thanks — the coordinator has been told and will ask someone else.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    @card_action
+    def ask(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
+        rs.ask_coordinator(ctx, return_id=rid, **who(body))
+        respond(
+            text="The coordinator has been told you have a question and will contact you.",
+            response_type="ephemeral",
+            replace_original=False,
+        )
+
+    app.action("return_start")(start)
+    app.action("return_nil")(nil)
+    app.action("return_edit")(edit)
+    app.action("return_not_me")(not_me)
+    app.action("ask_coordinator")(ask)
+
+    def in_modal(fn: Any) -> Any:
+        """A button inside a return modal: ack, run; a refusal replaces the modal's notice."""
+
+        def listener(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+            ack()
+            view = body.get("view") or {}
+            try:
+                meta = p.view_meta(body)
+                fn(body, client, meta, view)
+            except ServiceError as exc:
+                _notice(client, view, exc.message)
+            except p.BadPayload:
+                log.warning("malformed modal action ignored")
+
+        return listener
+
+    @in_modal
+    def back(body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any) -> None:
+        rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
+        current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+        if current.page is not None:
+            raw = raw_from_state(p.state_values(body), current.page)
+            rs.save_page(
+                ctx,
+                return_id=rid,
+                section_id=section,
+                base_revision=p.int_of(meta, "v"),
+                raw=raw,
+                mode="draft",
+                **who(body),
+            )
+        saved = rs.load(ctx, return_id=rid, **who(body))
+        pages = engine.pages(saved.form, saved.answers)
+        order = [pg.section_id for pg in pages]
+        index = order.index(section) if section in order else len(order)
+        target = pages[max(index - 1, 0)] if pages else None
+        shown = rs.ReturnView(
+            saved.review, saved.ret, saved.form, saved.answers, saved.revisions, target
+        )
+        client.views_update(
+            view_id=view["id"], view=render.return_view(shown, referral_route=route)
+        )
+
+    @in_modal
+    def changed(body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any) -> None:
+        if view.get("callback_id") != "return_page":
+            return
+        current = rs.load(
+            ctx, return_id=p.int_of(meta, "r"), section_id=p.str_of(meta, "s"), **who(body)
+        )
+        if current.page is None:
+            return
+        draft = raw_from_state(p.state_values(body), current.page)
+        client.views_update(
+            view_id=view["id"],
+            hash=view.get("hash"),
+            view=render.return_view(current, referral_route=route, draft=draft),
+        )
+
+    @in_modal
+    def row_open(body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any) -> None:
+        value = p.json_value(p.action_value(body))
+        rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
+        current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+        question = current.form.question(str(value.get("q")))
+        if not isinstance(question, RepeatQuestion):
+            raise p.BadPayload("not a repeat")
+        row_id = str(value.get("row") or uuid.uuid4().hex[:12])
+        rows = current.answers.get(question.id)
+        values: dict[str, Any] = {}
+        for r in rows if isinstance(rows, list) else []:
+            if (
+                isinstance(r, dict)
+                and r.get("row_id") == row_id
+                and isinstance(r.get("values"), dict)
+            ):
+                values = dict(r["values"])  # type: ignore[arg-type]
+        client.views_push(
+            trigger_id=body["trigger_id"],
+            view=row_view(
+                question=question,
+                row_id=row_id,
+                values=values,
+                context=render.context_of(current),
+                meta={
+                    "r": rid,
+                    "s": section,
+                    "v": current.revision(section),
+                    "q": question.id,
+                    "row": row_id,
+                    "pv": view.get("id"),
+                },
+                form=current.form,
+                answers=current.answers,
+            ),
+        )
+
+    @in_modal
+    def row_remove(
+        body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any
+    ) -> None:
+        value = p.json_value(p.action_value(body))
+        rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
+        shown = rs.remove_row(
+            ctx,
+            return_id=rid,
+            section_id=section,
+            question_id=str(value["q"]),
+            row_id=str(value["row"]),
+            base_revision=p.int_of(meta, "v"),
+            **who(body),
+        )
+        client.views_update(
+            view_id=view["id"], view=render.return_view(shown, referral_route=route)
+        )
+
+    @in_modal
+    def review_move(
+        body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any
+    ) -> None:
+        action = (body.get("actions") or [{}])[0]
+        rid = p.int_of(meta, "r")
+        if action.get("action_id") == "review_edit":
+            shown = rs.load(ctx, return_id=rid, section_id=str(action.get("value")), **who(body))
+            client.views_update(
+                view_id=view["id"], view=render.return_view(shown, referral_route=route)
+            )
+            return
+        current = rs.load(ctx, return_id=rid, **who(body))
+        whole = rs.ReturnView(
+            current.review, current.ret, current.form, current.answers, current.revisions, None
+        )
+        page_no = int(str(action.get("value") or "0")) if str(action.get("value")).isdigit() else 0
+        client.views_update(
+            view_id=view["id"],
+            view=render.return_view(whole, referral_route=route, review_page=page_no),
+        )
+
+    app.action("page_back")(back)
+    app.action({"action_id": "v", "block_id": re.compile(r"^q\|")})(changed)
+    app.action("row_add")(row_open)
+    app.action("row_edit")(row_open)
+    app.action("row_remove")(row_remove)
+    for action_id in ("review_prev", "review_next", "review_edit"):
+        app.action(action_id)(review_move)
+
+
+def _notice(client: WebClient, view: dict[str, Any], message: str) -> None:
+    """Tell the person in their modal why nothing happened (replacing it with a short note)."""
+    if not view.get("id"):
+        return
+    client.views_update(
+        view_id=view["id"],
+        view={
+            "type": "modal",
+            "title": {"type": "plain_text", "text": "Agency return"},
+            "close": {"type": "plain_text", "text": "Close"},
+            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": message[:2900]}}],
+        },
+    )

@@ -1,0 +1,236 @@
+"""View submissions and closings of the return's modals. A submission validates and commits the
+page inside the request and only then answers (DESIGN §6); the answer is remembered so that a
+duplicate delivery gets the same response."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+
+from bot.services import returns as rs
+from bot.services.context import Context
+from bot.services.errors import InvalidRequest, ServiceError, StaleSection, TryAgain
+from bot.slack import render
+from bot.slack.blocks import errors_for_slack, row_errors_for_slack
+from bot.slack.listeners import payload as p
+from bot.slack.middleware import remember_view_response
+from bot.slack.view_state import raw_from_state, raw_row_from_state
+from forms.model import RepeatQuestion
+
+log = logging.getLogger(__name__)
+
+
+def _message_view(text: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Agency return"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text[:2900]}}],
+    }
+
+
+def register(app: App, ctx: Context) -> None:
+    route = ctx.config.partnership.referral_route
+
+    def answer(ack: Ack, body: dict[str, Any], response: dict[str, Any] | None) -> None:
+        remember_view_response(ctx.uow, body, response or {})
+        if response:
+            ack(**response)
+        else:
+            ack()
+
+    def who(body: dict[str, Any]) -> dict[str, Any]:
+        return {"team_id": p.team(body), "actor": p.actor(body)}
+
+    @app.view("return_page")
+    def next_page(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            response = _save_page(body)
+        except p.BadPayload:
+            response = {
+                "response_action": "update",
+                "view": _message_view(
+                    "This form can't be read any more. Close it and press Continue in the request."
+                ),
+            }
+        answer(ack, body, response)
+
+    def _save_page(body: dict[str, Any]) -> dict[str, Any]:
+        meta = p.view_meta(body)
+        rid, section, base = p.int_of(meta, "r"), p.str_of(meta, "s"), p.int_of(meta, "v")
+        try:
+            current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+        except ServiceError as exc:
+            return {"response_action": "update", "view": _message_view(exc.message)}
+        if current.page is None:
+            return {
+                "response_action": "update",
+                "view": render.return_view(
+                    rs.load(ctx, return_id=rid, **who(body)), referral_route=route
+                ),
+            }
+        raw = raw_from_state(p.state_values(body), current.page)
+        try:
+            saved = rs.save_page(
+                ctx,
+                return_id=rid,
+                section_id=section,
+                base_revision=base,
+                raw=raw,
+                mode="next",
+                **who(body),
+            )
+        except StaleSection as exc:
+            fresh = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+            return {
+                "response_action": "update",
+                "view": render.return_view(
+                    fresh, referral_route=route, draft=raw, notice=exc.message
+                ),
+            }
+        except TryAgain as exc:
+            first = next(iter(_input_blocks(body)), None)
+            if first is None:
+                return {
+                    "response_action": "update",
+                    "view": render.return_view(
+                        current, referral_route=route, draft=raw, notice=exc.message
+                    ),
+                }
+            return {"response_action": "errors", "errors": {first: exc.message}}
+        except ServiceError as exc:
+            return {"response_action": "update", "view": _message_view(exc.message)}
+        if saved.errors:
+            mapped = errors_for_slack(saved.errors, current.page, current.form, current.answers)
+            if mapped.errors:
+                return {"response_action": "errors", "errors": mapped.errors}
+            return {
+                "response_action": "update",
+                "view": render.return_view(
+                    current, referral_route=route, draft=raw, notice=mapped.notice
+                ),
+            }
+        view = saved.view
+        shown = rs.ReturnView(
+            view.review, view.ret, view.form, view.answers, view.revisions, saved.next_page
+        )
+        notice = None
+        if saved.risk_reported:
+            notice = (
+                "You reported a current risk to another child. The review's owner and "
+                f"chair have been alerted. If a child is at immediate risk: {route}"
+            )
+        return {
+            "response_action": "update",
+            "view": render.return_view(shown, referral_route=route, notice=notice),
+        }
+
+    @app.view_closed("return_page")
+    def closed(ack: Ack, body: dict[str, Any]) -> None:
+        ack()
+        try:
+            meta = p.view_meta(body)
+            rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
+            current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+            if current.page is None:
+                return
+            raw = raw_from_state(p.state_values(body), current.page)
+            rs.save_page(
+                ctx,
+                return_id=rid,
+                section_id=section,
+                base_revision=p.int_of(meta, "v"),
+                raw=raw,
+                mode="draft",
+                **who(body),
+            )
+        except (ServiceError, p.BadPayload) as exc:
+            log.info("a closed page was not saved: %s", type(exc).__name__)
+
+    @app.view("repeat_row")
+    def save_row(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        try:
+            meta = p.view_meta(body)
+            rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
+            qid, row = p.str_of(meta, "q"), p.str_of(meta, "row")
+            current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+            question = current.form.question(qid)
+            if not isinstance(question, RepeatQuestion):
+                raise p.BadPayload("not a repeat")
+            raw = raw_row_from_state(p.state_values(body), question, row)["values"]
+            shown, errors = rs.save_row(
+                ctx,
+                return_id=rid,
+                section_id=section,
+                question_id=qid,
+                row_id=row,
+                raw=raw,
+                base_revision=p.int_of(meta, "v"),
+                **who(body),
+            )
+        except ServiceError as exc:
+            answer(ack, body, {"response_action": "update", "view": _message_view(exc.message)})
+            return
+        except p.BadPayload:
+            answer(ack, body, {"response_action": "clear"})
+            return
+        if errors:
+            mapped = row_errors_for_slack(errors, question, row)
+            if mapped:
+                answer(ack, body, {"response_action": "errors", "errors": mapped})
+                return
+        answer(ack, body, None)
+        parent = meta.get("pv")
+        if isinstance(parent, str) and shown.page is not None:
+            client.views_update(
+                view_id=parent, view=render.return_view(shown, referral_route=route)
+            )
+
+    @app.view("return_review")
+    def submit(ack: Ack, body: dict[str, Any]) -> None:
+        try:
+            rid = p.int_of(p.view_meta(body), "r")
+            rs.submit(ctx, return_id=rid, **who(body))
+        except InvalidRequest:
+            current = rs.load(ctx, return_id=rid, **who(body))
+            whole = rs.ReturnView(
+                current.review, current.ret, current.form, current.answers, current.revisions, None
+            )
+            answer(
+                ack,
+                body,
+                {
+                    "response_action": "update",
+                    "view": render.return_view(whole, referral_route=route),
+                },
+            )
+            return
+        except ServiceError as exc:
+            answer(ack, body, {"response_action": "update", "view": _message_view(exc.message)})
+            return
+        except p.BadPayload:
+            answer(ack, body, {"response_action": "clear"})
+            return
+        answer(
+            ack,
+            body,
+            {
+                "response_action": "update",
+                "view": _message_view(
+                    "Thank you — your return has been received. You can still edit it from the "
+                    "request message until the review is closed."
+                ),
+            },
+        )
+
+
+def _input_blocks(body: dict[str, Any]) -> list[str]:
+    blocks = (body.get("view") or {}).get("blocks") or []
+    return [
+        b["block_id"]
+        for b in blocks
+        if isinstance(b, dict) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
+    ]

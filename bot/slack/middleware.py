@@ -1,0 +1,116 @@
+"""Global middleware, run on every verified request before any listener:
+requests from another Slack team are refused, and duplicates are recognised (DESIGN §6)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+
+from storage.errors import StorageBusy
+from storage.ports import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+VIEW_RESPONSE_PREFIX = "view:"
+
+
+def request_key(body: dict[str, Any], raw: str) -> str | None:
+    """The de-duplication key of a request, or None for requests that are never de-duplicated:
+    `event_id` for events; the body for commands; (view id, hash) for view submissions and
+    closings; (container, action_id, action_ts) for block actions."""
+    kind = body.get("type")
+    if kind == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    if body.get("command"):
+        return "command:" + hashlib.sha256(raw.encode()).hexdigest()
+    view = body.get("view") or {}
+    if kind in ("view_submission", "view_closed") and view.get("id"):
+        prefix = VIEW_RESPONSE_PREFIX if kind == "view_submission" else "closed:"
+        return f"{prefix}{view['id']}:{view.get('hash', '')}"
+    if kind == "block_actions":
+        actions = body.get("actions") or [{}]
+        container = body.get("container") or {}
+        where = container.get("message_ts") or container.get("view_id") or ""
+        first = actions[0]
+        return f"action:{where}:{first.get('action_id')}:{first.get('action_ts')}"
+    return None
+
+
+def team_of(body: dict[str, Any]) -> str | None:
+    team = body.get("team")
+    if isinstance(team, dict) and team.get("id"):
+        return str(team["id"])
+    if body.get("team_id"):
+        return str(body["team_id"])
+    user = body.get("user")
+    if isinstance(user, dict) and user.get("team_id"):
+        return str(user["team_id"])
+    return None
+
+
+def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None]) -> None:
+    """Register the team check and de-duplication as the app's first global middleware."""
+
+    def only_our_team(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+    ) -> BoltResponse | None:
+        ours = workspace_team()
+        theirs = team_of(body)
+        if ours and theirs and theirs != ours:
+            log.warning("refused a request from another Slack team")
+            if body.get("command"):
+                return BoltResponse(
+                    status=200,
+                    body="This bot serves only its own partnership's Slack workspace.",
+                )
+            return BoltResponse(status=200, body="")
+        next()
+        return None
+
+    def deduplicate(
+        req: BoltRequest, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
+        key = request_key(body, req.raw_body)
+        if key is None:
+            next()
+            return None
+        try:
+            with uow:
+                first = uow.requests.claim(key)
+                uow.commit()
+                stored = None if first else uow.requests.get_response(key)
+        except StorageBusy:
+            # Can't tell: handling it is safer than dropping it (saves are idempotent).
+            next()
+            return None
+        if first:
+            next()
+            return None
+        log.info("duplicate request ignored (%s)", key.split(":", 1)[0])
+        if key.startswith(VIEW_RESPONSE_PREFIX) and stored is not None:
+            return BoltResponse(
+                status=200, body=json.dumps(stored), headers={"content-type": "application/json"}
+            )
+        return BoltResponse(status=200, body="")
+
+    app.use(only_our_team)
+    app.use(deduplicate)
+
+
+def remember_view_response(uow: UnitOfWork, body: dict[str, Any], response: Any) -> None:
+    """Keep a view submission's response so a duplicate gets the same answer again."""
+    view = body.get("view") or {}
+    if not view.get("id"):
+        return
+    key = f"{VIEW_RESPONSE_PREFIX}{view['id']}:{view.get('hash', '')}"
+    try:
+        with uow:
+            uow.requests.store_response(key, response)
+            uow.commit()
+    except StorageBusy:
+        log.warning("could not store a view response for de-duplication")
