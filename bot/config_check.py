@@ -111,7 +111,7 @@ def summary_lines(settings: Settings, config: Configuration) -> list[str]:
     if emails:
         lines.append(
             f"  contacts:     {emails} given by email, resolved with users.lookupByEmail "
-            "when a review is opened"
+            + ("(checked below)" if settings.slack_bot_token else "when a review is opened")
         )
     lines += [f"Warning: {w}" for w in config.warnings]
     return lines
@@ -127,6 +127,31 @@ def _safe_url(url: str) -> str:
     return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
 
 
+def unresolved_emails(settings: Settings, config: Configuration) -> list[str]:
+    """With a bot token: the contacts given by email that Slack has no user for (as warnings).
+    Without one: nothing is checked."""
+    if settings.slack_bot_token is None:
+        return []
+    from bot.messenger import DeliveryFailed, SlackMessenger
+    from bot.slack.client import make_web_client
+
+    messenger = SlackMessenger(make_web_client(settings, retries=1, backoff=0.2))
+    problems = []
+    for agency in config.partnership.agencies:
+        for contact in agency.contacts:
+            if not isinstance(contact, EmailContact):
+                continue
+            try:
+                found = messenger.lookup_email(contact.email)
+            except DeliveryFailed as exc:
+                return [f"could not ask Slack about the email contacts: {exc.reason}"]
+            if found is None:
+                problems.append(
+                    f"agency {agency.id}: no Slack user has the email {contact.email}"
+                )
+    return problems
+
+
 def run_check_config(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     """Print the summary and return 0, or print the first problem and return 1."""
     try:
@@ -134,5 +159,7 @@ def run_check_config(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     except ConfigProblem as exc:
         print(f"rrm: configuration problem: {exc}", file=err)
         return 1
-    print("\n".join(summary_lines(settings, config)), file=out)
+    lines = summary_lines(settings, config)
+    lines += [f"Warning: {w}" for w in unresolved_emails(settings, config)]
+    print("\n".join(lines), file=out)
     return 0

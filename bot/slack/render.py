@@ -22,8 +22,11 @@ def return_view(
     draft: Mapping[str, RawValue] | None = None,
     notice: str | None = None,
     review_page: int = 0,
+    revision: int | None = None,
 ) -> dict[str, Any]:
-    """The modal for where the return stands: its page, or the review page when all are done."""
+    """The modal for where the return stands: its page, or the review page when all are done.
+    `revision` keeps the base revision of a page being re-rendered (not re-shown): a save
+    from it must still be refused if the section changed meanwhile."""
     if view.page is None:
         return review_view(
             form=view.form,
@@ -39,7 +42,8 @@ def return_view(
         page=view.page,
         answers=view.answers,
         context=context_of(view),
-        meta={"r": view.ret.id, "s": section, "v": view.revision(section)},
+        meta={"r": view.ret.id, "s": section,
+              "v": view.revision(section) if revision is None else revision},
         referral_route=referral_route,
         draft=draft,
         notice=notice,

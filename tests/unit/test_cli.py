@@ -125,3 +125,20 @@ def test_readme_commands_are_what_ci_runs() -> None:
     assert len(commands) == 2
     for command in commands:
         assert command in ci.splitlines(), f"CI does not run the README's command: {command}"
+
+
+def test_check_config_lists_email_contacts_slack_cannot_find(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.fakeslack import FakeSlack
+
+    with FakeSlack() as fake:
+        fake.add_user("U0HEALTH", real_name="Health Lead", email="safeguarding@health.example")
+        monkeypatch.setenv("SLACK_BOT_TOKEN", fake.bot_token)
+        monkeypatch.setenv("SLACK_API_URL", fake.api_url)
+        assert main(["check-config"]) == 0
+    out = capsys.readouterr().out
+    assert "the email safeguarding@health.example" not in out  # found
+    unresolved = [line for line in out.splitlines() if "no Slack user has the email" in line]
+    assert unresolved, out
+    assert all(line.startswith("Warning: agency ") for line in unresolved)

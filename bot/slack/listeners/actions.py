@@ -110,7 +110,7 @@ def register(app: App, ctx: Context) -> None:
         rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
         current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
         if current.page is not None:
-            raw = raw_from_state(p.state_values(body), current.page)
+            raw = raw_from_state(p.state_values(body), current.page.section)
             rs.save_page(
                 ctx,
                 return_id=rid,
@@ -141,11 +141,12 @@ def register(app: App, ctx: Context) -> None:
         )
         if current.page is None:
             return
-        draft = raw_from_state(p.state_values(body), current.page)
+        draft = raw_from_state(p.state_values(body), current.page.section)
+        base = p.int_of(meta, "v")
         client.views_update(
             view_id=view["id"],
             hash=view.get("hash"),
-            view=render.return_view(current, referral_route=route, draft=draft),
+            view=render.return_view(current, referral_route=route, draft=draft, revision=base),
         )
 
     @in_modal

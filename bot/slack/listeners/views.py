@@ -72,7 +72,7 @@ def register(app: App, ctx: Context) -> None:
                     rs.load(ctx, return_id=rid, **who(body)), referral_route=route
                 ),
             }
-        raw = raw_from_state(p.state_values(body), current.page)
+        raw = raw_from_state(p.state_values(body), current.page.section)
         try:
             saved = rs.save_page(
                 ctx,
@@ -137,7 +137,7 @@ def register(app: App, ctx: Context) -> None:
             current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
             if current.page is None:
                 return
-            raw = raw_from_state(p.state_values(body), current.page)
+            raw = raw_from_state(p.state_values(body), current.page.section)
             rs.save_page(
                 ctx,
                 return_id=rid,
