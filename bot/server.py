@@ -155,7 +155,10 @@ class HttpServer:
         self._stopping.set()
         for dispatcher in list(self._map.values()):
             if isinstance(dispatcher, BaseWSGIServer):
-                dispatcher.pull_trigger()  # wake the loop now rather than at its next timeout
+                try:
+                    dispatcher.pull_trigger()  # wake the loop now rather than at its next timeout
+                except OSError:
+                    pass  # the serving loop closed the trigger already: it is stopping
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

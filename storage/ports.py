@@ -131,12 +131,18 @@ class ProcessedRequestRepository(Protocol):
 class UnitOfWork(Protocol):
     """``with uow: ...; uow.commit()`` — anything not committed is rolled back on exit."""
 
-    partnerships: PartnershipRepository
-    reviews: ReviewRepository
-    returns: ReturnRepository
-    answers: AnswerRepository
-    audit: AuditRepository
-    requests: ProcessedRequestRepository
+    @property
+    def partnerships(self) -> PartnershipRepository: ...
+    @property
+    def reviews(self) -> ReviewRepository: ...
+    @property
+    def returns(self) -> ReturnRepository: ...
+    @property
+    def answers(self) -> AnswerRepository: ...
+    @property
+    def audit(self) -> AuditRepository: ...
+    @property
+    def requests(self) -> ProcessedRequestRepository: ...
 
     def __enter__(self) -> Self: ...
     def __exit__(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from typing import Self
@@ -30,38 +31,39 @@ from storage.repositories import (
 __all__ = ["SqlUnitOfWork", "UnitOfWork"]
 
 
+class _Active:
+    """The session and repositories of one ``with`` block in one thread."""
+
+    def __init__(self, session: Session, codec: AnswerCodec) -> None:
+        self.session = session
+        self.partnerships = SqlPartnershipRepository(session)
+        self.reviews = SqlReviewRepository(session)
+        self.returns = SqlReturnRepository(session)
+        self.answers = SqlAnswerRepository(session, codec)
+        self.audit = SqlAuditRepository(session)
+        self.requests = SqlProcessedRequestRepository(session)
+
+
 class SqlUnitOfWork:
-    """``with SqlUnitOfWork(session_factory) as uow: ...; uow.commit()``.
+    """``with uow: ...; uow.commit()``.
 
     Each ``with`` opens a fresh session; leaving the block rolls back whatever was not
-    committed and closes the session. Use one unit of work per thread/request. Answer values
-    go through ``codec`` (default JSON text), where encryption at rest plugs in.
+    committed and closes the session. One object serves every thread: each thread gets its
+    own session (nesting ``with`` in one thread is an error). Answer values go through
+    ``codec`` (default JSON text), where encryption at rest plugs in.
     """
-
-    partnerships: PartnershipRepository
-    reviews: ReviewRepository
-    returns: ReturnRepository
-    answers: AnswerRepository
-    audit: AuditRepository
-    requests: ProcessedRequestRepository
 
     def __init__(
         self, session_factory: Callable[[], Session], codec: AnswerCodec | None = None
     ) -> None:
         self._session_factory = session_factory
         self._codec: AnswerCodec = codec or JsonCodec()
-        self._session: Session | None = None
+        self._local = threading.local()
 
     def __enter__(self) -> Self:
-        if self._session is not None:
-            raise RuntimeError("this unit of work is already in use")
-        session = self._session = self._session_factory()
-        self.partnerships = SqlPartnershipRepository(session)
-        self.reviews = SqlReviewRepository(session)
-        self.returns = SqlReturnRepository(session)
-        self.answers = SqlAnswerRepository(session, self._codec)
-        self.audit = SqlAuditRepository(session)
-        self.requests = SqlProcessedRequestRepository(session)
+        if getattr(self._local, "active", None) is not None:
+            raise RuntimeError("this unit of work is already in use in this thread")
+        self._local.active = _Active(self._session_factory(), self._codec)
         return self
 
     def __exit__(
@@ -70,21 +72,47 @@ class SqlUnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        session, self._session = self._active(), None
+        session = self._active().session
+        self._local.active = None
         try:
             session.rollback()
         finally:
             session.close()
 
+    @property
+    def partnerships(self) -> PartnershipRepository:
+        return self._active().partnerships
+
+    @property
+    def reviews(self) -> ReviewRepository:
+        return self._active().reviews
+
+    @property
+    def returns(self) -> ReturnRepository:
+        return self._active().returns
+
+    @property
+    def answers(self) -> AnswerRepository:
+        return self._active().answers
+
+    @property
+    def audit(self) -> AuditRepository:
+        return self._active().audit
+
+    @property
+    def requests(self) -> ProcessedRequestRepository:
+        return self._active().requests
+
     def commit(self) -> None:
         """Commit everything done in this unit of work so far."""
-        self._active().commit()
+        self._active().session.commit()
 
     def rollback(self) -> None:
         """Discard everything not yet committed."""
-        self._active().rollback()
+        self._active().session.rollback()
 
-    def _active(self) -> Session:
-        if self._session is None:
+    def _active(self) -> _Active:
+        active: _Active | None = getattr(self._local, "active", None)
+        if active is None:
             raise RuntimeError("use the unit of work inside a `with` block")
-        return self._session
+        return active

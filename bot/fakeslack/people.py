@@ -278,7 +278,7 @@ class SlackPerson:
             self.team_id = team_id or (user.team_id if user else "") or fake.team_id
         self._lock = threading.RLock()
         self._stack: list[str] = []  # this window's modals, bottom first
-        self._filled: dict[str, tuple[int, Json]] = {}  # view id -> (versions seen, state)
+        self._filled: dict[str, tuple[int, Json]] = {}  # view id -> (versions, touched)
 
     def __repr__(self) -> str:
         return f"SlackPerson({self.user_id!r})"
@@ -331,11 +331,11 @@ class SlackPerson:
         split across them. Python names can't hold dots: use the mapping for ``"0.2"``."""
         with self._lock:
             view = self.current_view()
-            state = self._state(view)
+            touched = self._touched(view)
             for key, value in {**(answers or {}), **more}.items():
                 for block_id, element, typed in self._resolve(view, key, value):
-                    state[block_id] = {str(element["action_id"]): typed}
-            self._filled[view.id] = (len(view.versions), state)
+                    touched[block_id] = {str(element["action_id"]): typed}
+            self._filled[view.id] = (len(view.versions), touched)
 
     def choose(self, block_id: str, value: Answer, *, await_update: bool = True) -> Sent | None:
         """Pick ``value`` and, when the block dispatches actions, send the block_actions
@@ -479,10 +479,11 @@ class SlackPerson:
         """Send an interactivity payload as Slack does (``payload=<json>``, signed)."""
         return self._send_payload(dict(payload))
 
-    def replay(self, sent: Sent) -> Sent:
-        """Send someone else's interactivity payload as if this person had acted: same
-        content, this person as user, fresh trigger id, response_url and action_ts."""
-        payload = sent.payload
+    def replay(self, sent: Sent | Mapping[str, Any]) -> Sent:
+        """Send someone else's interactivity payload (or any payload) as if this person had
+        acted: same content, this person as user and team, fresh trigger id, response_url
+        and action_ts."""
+        payload = sent.payload if isinstance(sent, Sent) else json.loads(json.dumps(sent))
         payload["user"] = self._user()
         payload["team"] = {"id": self.team_id, "domain": self._domain()}
         if "trigger_id" in payload:
@@ -607,22 +608,27 @@ class SlackPerson:
     def _blocks(self, view: View) -> list[Json]:
         return [b for b in _with_block_ids(view.blocks) if isinstance(b, dict)]
 
-    def _state(self, view: View) -> Json:
-        """Every stateful element's state: what was filled in if the block survived every
-        update since, else the element's initial value."""
-        filled: Json = {}
-        if view.id in self._filled:
-            seen, filled = self._filled[view.id]
-            for _, method, definition in view.versions[seen:]:
-                if method == "response_action:errors":
-                    continue
+    def _touched(self, view: View) -> Json:
+        """What the person typed or picked in ``view`` that Slack still holds: the entries
+        whose block survived every update of the modal since (errors don't update it)."""
+        if view.id not in self._filled:
+            return {}
+        seen, touched = self._filled[view.id]
+        for _, method, definition in view.versions[seen:]:
+            if method != "response_action:errors":
                 kept = {b.get("block_id") for b in definition.get("blocks") or []}
-                filled = {k: v for k, v in filled.items() if k in kept}
+                touched = {k: v for k, v in touched.items() if k in kept}
+        return dict(touched)
+
+    def _state(self, view: View) -> Json:
+        """Every stateful element's state: what the person typed or picked, else the
+        element's initial value (as Slack reports untouched inputs)."""
+        touched = self._touched(view)
         state: Json = {}
         for block in self._blocks(view):
             for element in _stateful(block):
                 action_id = str(element.get("action_id") or _auto_id(element, 0))
-                current = filled.get(block["block_id"], {}).get(action_id)
+                current = touched.get(block["block_id"], {}).get(action_id)
                 state.setdefault(block["block_id"], {})[action_id] = current or _initial(element)
         return state
 
@@ -701,6 +707,8 @@ class SlackPerson:
         with world.lock:
             shown = view.to_api(world.team_id, world.app_id, world.bot_id)
         return shown | {
+            "close": view.view.get("close"),  # null when the modal has none, as Slack sends
+            "submit": view.view.get("submit"),
             "blocks": self._blocks(view),
             "state": {"values": state},
             "clear_on_close": bool(view.view.get("clear_on_close", False)),

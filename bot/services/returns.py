@@ -18,7 +18,7 @@ from bot.slack.blocks import cards
 from forms import engine
 from forms.engine import Page
 from forms.loader import load_question_set_text
-from forms.model import QuestionSet, RepeatQuestion
+from forms.model import PrefillSource, QuestionSet, RepeatQuestion
 from forms.parsing import JSONValue, RawValue, parse_answer
 from forms.records import RECEIVED_STATES, AgencyReturn, Answers, ReturnState, Review, ReviewStatus
 from storage.errors import SectionConflict, StorageBusy
@@ -83,11 +83,31 @@ def load(
         answers = uow.answers.get(return_id)
         revisions = uow.answers.revisions(return_id)
     form = form_of(review)
+    stored, answers = answers, _with_prefill(ctx, form, review, ret, answers)
     if section_id is not None:
         page = engine.page_for(form, answers, section_id)
-    else:
-        page = engine.first_unfinished_page(form, answers)
+    else:  # where the person left off: from what they saved, not from what was pre-filled
+        left_off = engine.first_unfinished_page(form, stored)
+        page = left_off and engine.page_for(form, answers, left_off.section_id)
     return ReturnView(review, ret, form, answers, revisions, page)
+
+
+def _with_prefill(ctx: Context, form: QuestionSet, review: Review, ret: AgencyReturn,
+                  answers: Answers) -> Answers:
+    """Blank questions that declare a prefill get it from the review (never overwriting an
+    answer); they are saved with their page like anything typed."""
+    sources: dict[PrefillSource, str | None] = {
+        "agency": ret.agency_name,
+        "partnership": ctx.config.partnership.name,
+        "child_pseudonym": review.pseudonym,
+        "incident_date": review.incident_date.isoformat() if review.incident_date else None,
+        "review_period_from": review.period_from.isoformat(),
+        "review_period_to": review.period_to.isoformat(),
+        "due_date": ret.due_date.isoformat(),
+        "child_under_one": "yes" if review.under_1 else "no",
+    }
+    filled, _ = engine.prefill(form, answers, sources)
+    return filled
 
 
 def start(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnView:
@@ -405,8 +425,9 @@ def ask_coordinator(ctx: Context, *, team_id: str, actor: str, return_id: int) -
             return_id=return_id,
         )
         uow.commit()
-    ctx.messenger.dm(
-        view.review.owner,
+    notify.tell_owner(
+        ctx,
+        view.review,
         cards.coordinator_note(
             view.review, view.ret.agency_name, f"<@{actor}> asks about this review"
         ),

@@ -30,8 +30,7 @@ def request_key(body: dict[str, Any], raw: str) -> str | None:
         return "command:" + hashlib.sha256(raw.encode()).hexdigest()
     view = body.get("view") or {}
     if kind in ("view_submission", "view_closed") and view.get("id"):
-        prefix = VIEW_RESPONSE_PREFIX if kind == "view_submission" else "closed:"
-        return f"{prefix}{view['id']}:{view.get('hash', '')}"
+        return view_key(kind, body)
     if kind == "block_actions":
         actions = body.get("actions") or [{}]
         container = body.get("container") or {}
@@ -39,6 +38,19 @@ def request_key(body: dict[str, Any], raw: str) -> str | None:
         first = actions[0]
         return f"action:{where}:{first.get('action_id')}:{first.get('action_ts')}"
     return None
+
+
+def view_key(kind: str, body: dict[str, Any]) -> str:
+    """(view id, hash) identify a delivery of a view — plus who sent it and what the inputs
+    held: Slack keeps the hash when it shows `response_action: errors`, so a corrected page
+    has the same id and hash, and a replay by someone else must never get another person's
+    answer."""
+    view = body.get("view") or {}
+    user = (body.get("user") or {}).get("id", "")
+    state = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
+    digest = hashlib.sha256(state.encode()).hexdigest()[:32]
+    prefix = VIEW_RESPONSE_PREFIX if kind == "view_submission" else "closed:"
+    return f"{prefix}{view.get('id')}:{view.get('hash', '')}:{user}:{digest}"
 
 
 def team_of(body: dict[str, Any]) -> str | None:
@@ -107,7 +119,7 @@ def remember_view_response(uow: UnitOfWork, body: dict[str, Any], response: Any)
     view = body.get("view") or {}
     if not view.get("id"):
         return
-    key = f"{VIEW_RESPONSE_PREFIX}{view['id']}:{view.get('hash', '')}"
+    key = view_key("view_submission", body)
     try:
         with uow:
             uow.requests.store_response(key, response)

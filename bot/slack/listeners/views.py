@@ -189,6 +189,14 @@ def register(app: App, ctx: Context) -> None:
                 view_id=parent, view=render.return_view(shown, referral_route=route)
             )
 
+    @app.view_closed("repeat_row")
+    def row_closed(ack: Ack) -> None:
+        ack()  # a row not saved is simply not added; the page underneath is unchanged
+
+    @app.view_closed("return_review")
+    def review_closed(ack: Ack) -> None:
+        ack()
+
     @app.view("return_review")
     def submit(ack: Ack, body: dict[str, Any]) -> None:
         try:
