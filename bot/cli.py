@@ -28,6 +28,10 @@ def _parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply database migrations")
+    sub.add_parser(
+        "rotate-key",
+        help="re-encrypt every answer under the first key of RRM_ENCRYPTION_KEY",
+    )
     return parser
 
 
@@ -58,6 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.maintenance import db_upgrade
 
         return db_upgrade(settings, out=sys.stdout, err=sys.stderr)
+    if args.command == "rotate-key":
+        from bot.maintenance import rotate_key
+
+        return rotate_key(settings, out=sys.stdout, err=sys.stderr)
     parser.print_help()  # pragma: no cover - argparse rejects unknown commands itself
     return 2
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from bot.keys import KeyProblem, describe_keys
 from bot.settings import Settings
 from forms.loader import FormDefinitionError, default_question_set_path, load_question_set_text
 from forms.model import QuestionSet
@@ -83,7 +84,9 @@ def _question_count(qs: QuestionSet) -> int:
     return sum(len(section.questions) for section in qs.sections)
 
 
-def summary_lines(settings: Settings, config: Configuration) -> list[str]:
+def summary_lines(
+    settings: Settings, config: Configuration, encryption: str | None = None
+) -> list[str]:
     """The short, secret-free summary `rrm check-config` prints."""
     p, qs = config.partnership, config.question_set
     emails = sum(isinstance(c, EmailContact) for a in p.agencies for c in a.contacts)
@@ -103,6 +106,7 @@ def summary_lines(settings: Settings, config: Configuration) -> list[str]:
         f"{_question_count(qs)} questions, sha256 {config.question_set_sha256[:12]}",
         f"                from {config.question_set_path}",
         f"  database:     {backend} ({_safe_url(settings.database_url)})",
+        *([f"  encryption:   {encryption}"] if encryption else []),
         f"  Slack:        {mode}; API {settings.slack_api_url}; bot token "
         f"{'set' if settings.slack_bot_token else 'not set (needed for rrm serve)'}",
         f"  coordinators: {coordinators}",
@@ -156,10 +160,12 @@ def run_check_config(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     """Print the summary and return 0, or print the first problem and return 1."""
     try:
         config = load_configuration(settings)
-    except ConfigProblem as exc:
+        encryption, key_warnings = describe_keys(settings)
+    except (ConfigProblem, KeyProblem) as exc:
         print(f"rrm: configuration problem: {exc}", file=err)
         return 1
-    lines = summary_lines(settings, config)
+    lines = summary_lines(settings, config, encryption)
+    lines += [f"Warning: {w}" for w in key_warnings]
     lines += [f"Warning: {w}" for w in unresolved_emails(settings, config)]
     print("\n".join(lines), file=out)
     return 0

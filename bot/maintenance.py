@@ -1,4 +1,4 @@
-"""Database maintenance commands of the CLI (`rrm db upgrade`)."""
+"""Database maintenance commands of the CLI (`rrm db upgrade`, `rrm rotate-key`)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from typing import TextIO
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.keys import KeyProblem, load_keys, rotate, verify_or_record
 from bot.settings import Settings
-from storage.db import make_engine
+from storage.db import make_engine, make_session_factory
 from storage.errors import StorageError
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -37,6 +38,39 @@ def db_upgrade(settings: Settings, *, out: TextIO, err: TextIO) -> int:
     else:
         print(
             f"Database upgraded from {before or 'empty'} to {after} (head {head_revision()}).",
+            file=out,
+        )
+    return 0
+
+
+def rotate_key(settings: Settings, *, out: TextIO, err: TextIO) -> int:
+    """Re-encrypt every answer and free-text field under the first configured key."""
+    try:
+        keys = load_keys(settings)
+    except KeyProblem as exc:
+        print(f"rrm: {exc}", file=err)
+        return 2
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+        verify_or_record(engine, keys)
+        count = rotate(make_session_factory(engine), keys)
+    except KeyProblem as exc:
+        print(f"rrm: cannot rotate: {exc}", file=err)
+        return 1
+    except (SQLAlchemyError, StorageError) as exc:
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        print(f"rrm: cannot rotate: the database is not usable: {reason}", file=err)
+        return 1
+    finally:
+        engine.dispose()
+    print(f"Re-encrypted {count} values under the first key of {keys.source}.", file=out)
+    if keys.keyring.size > 1:
+        print(f"Keep only that key in {keys.source} and restart every bot process.", file=out)
+    if settings.is_postgres:
+        print(
+            "PostgreSQL keeps the old row versions until vacuumed: if the old key leaked, run "
+            "VACUUM FULL answers, reviews (and mind old backups).",
             file=out,
         )
     return 0

@@ -14,6 +14,7 @@ from sqlalchemy import Engine, text
 
 from bot.clock import Clock, SystemClock
 from bot.config_check import Configuration, load_configuration
+from bot.keys import KeyProblem, load_keys, verify_or_record
 from bot.messenger import SlackMessenger
 from bot.server import HttpServer, make_wsgi_app
 from bot.services.context import Context
@@ -76,12 +77,23 @@ def build_runtime(
             "(or set SLACK_APP_TOKEN for Socket Mode)"
         )
     config = load_configuration(settings)
+    try:
+        keys = load_keys(settings)
+    except KeyProblem as exc:
+        raise StartupError(str(exc)) from None
+    for warning in keys.warnings:
+        log.warning("%s", warning)
     engine = make_engine(settings.database_url)
     upgrade(engine)
+    try:
+        verify_or_record(engine, keys)
+    except KeyProblem as exc:
+        engine.dispose()
+        raise StartupError(str(exc)) from None
     client = make_web_client(settings, backoff=retry_backoff)
     executor = ThreadPoolExecutor(max_workers=4, thread_name_prefix="rrm-later")
     ctx = Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
+        uow=SqlUnitOfWork(make_session_factory(engine), keys.codec(), keys.text_cipher()),
         messenger=SlackMessenger(client, team_id=team_id),
         clock=clock or SystemClock(),
         config=config,

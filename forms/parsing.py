@@ -2,9 +2,10 @@
 
 Stored values (the contract shared with storage): yes_no/single -> the option value; multi -> a
 list of option values in option order (free "other" text under ``<id>.other``); text -> the
-string exactly as typed; date -> ISO ``2026-03-05`` (partial: ``2025-03``, ``2025``; with a time:
-``2026-03-05T10:00``); datetime -> ``YYYY-MM-DDTHH:MM``; number -> int or float; repeat -> a list
-of ``{"row_id": str, "values": {field_id: value}}``. A blank answer is absent.
+string as typed, less control and bidi characters (``forms.text.clean_text``); date -> ISO
+``2026-03-05`` (partial: ``2025-03``, ``2025``; with a time: ``2026-03-05T10:00``); datetime ->
+``YYYY-MM-DDTHH:MM``; number -> int or float; repeat -> a list of
+``{"row_id": str, "values": {field_id: value}}``. A blank answer is absent.
 
 Errors are keyed by answer id; an error in a repeat row is keyed
 ``<question_id>.rows[<row_id>].<field_id>`` (see :func:`row_error_key`).
@@ -31,6 +32,7 @@ from forms.model import (
     TextSpec,
     YesNoSpec,
 )
+from forms.text import clean_text
 
 JSONValue: TypeAlias = "str | int | float | bool | list[JSONValue] | dict[str, JSONValue] | None"
 Answers: TypeAlias = Mapping[str, JSONValue]
@@ -142,11 +144,12 @@ def _multi(options: tuple[Option, ...], raw: object) -> tuple[JSONValue, str | N
 def _text(raw: object, max_length: int) -> tuple[JSONValue, str | None]:
     if raw is not None and not isinstance(raw, str):
         return None, "Expected text here."
-    if raw is None or not raw.strip():
+    text = None if raw is None else clean_text(raw)
+    if text is None or not text.strip():
         return None, None
-    if len(raw) > max_length:
-        return None, f"This answer is {len(raw):,} characters long; the limit is {max_length:,}."
-    return raw, None
+    if len(text) > max_length:
+        return None, f"This answer is {len(text):,} characters long; the limit is {max_length:,}."
+    return text, None
 
 
 _ISO = re.compile(r"(\d{4})(?:-(\d{1,2})(?:-(\d{1,2}))?)?")

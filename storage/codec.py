@@ -1,7 +1,8 @@
-"""How an answer value becomes the TEXT stored in ``answers.value`` and back.
+"""How an answer value becomes the TEXT stored in ``answers.value``, and a free-text field
+(review pseudonym, incident description) the TEXT stored in its column, and back.
 
-The codec is passed into the unit of work, so encryption at rest can replace the default
-without changing any caller.
+Both are passed into the unit of work. The bot always passes the Fernet implementations of
+``storage.crypto`` (encryption at rest); ``JsonCodec`` and ``PlainText`` are for tests only.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ class AnswerCodec(Protocol):
 
 
 class JsonCodec:
-    """The default codec: JSON text, ASCII-escaped so any Python string round-trips on any DB."""
+    """Plain JSON text, ASCII-escaped so any Python string round-trips on any DB (tests only:
+    the bot encrypts with ``storage.crypto.FernetCodec``)."""
 
     def encode(self, value: JSONValue) -> str:
         """Serialise ``value`` as compact JSON."""
@@ -35,6 +37,30 @@ class JsonCodec:
         """Parse the stored JSON text."""
         value: JSONValue = json.loads(text)
         return value
+
+
+class TextCodec(Protocol):
+    """Turns a free-text field into the text kept in its column and back; None stays None."""
+
+    def encrypt(self, text: str | None) -> str | None:
+        """The stored form of ``text``."""
+        ...
+
+    def decrypt(self, stored: str | None) -> str | None:
+        """The text back from its stored form."""
+        ...
+
+
+class PlainText:
+    """Keeps free text as it is (tests only: the bot encrypts with ``storage.crypto``)."""
+
+    def encrypt(self, text: str | None) -> str | None:
+        """``text`` unchanged."""
+        return text
+
+    def decrypt(self, stored: str | None) -> str | None:
+        """``stored`` unchanged."""
+        return stored
 
 
 def canonical(value: JSONValue) -> str:

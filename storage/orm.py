@@ -90,7 +90,9 @@ class ReviewRow(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     partnership_id: Mapped[int] = mapped_column(ForeignKey("partnerships.id"))
     reference: Mapped[str] = mapped_column(String(KEY))
-    pseudonym: Mapped[str] = mapped_column(String(200))
+    # A Fernet token (storage.crypto). SQLite keeps VARCHAR(200) from migration 0001: it does
+    # not enforce lengths, and cannot retype a referenced column in a migration (see 0002).
+    pseudonym: Mapped[str] = mapped_column(Text().with_variant(String(200), "sqlite"))
     under_1: Mapped[bool]
     incident_date: Mapped[date | None]
     notification_date: Mapped[date]
@@ -98,7 +100,7 @@ class ReviewRow(Base):
     due_date: Mapped[date]
     period_from: Mapped[date]
     period_to: Mapped[date]
-    incident_description: Mapped[str | None] = mapped_column(Text)
+    incident_description: Mapped[str | None] = mapped_column(Text)  # a Fernet token
     owner: Mapped[str] = mapped_column(String(SLACK_ID))
     chair: Mapped[str] = mapped_column(String(SLACK_ID))
     channel_id: Mapped[str] = mapped_column(String(SLACK_ID))
@@ -185,6 +187,17 @@ class ProcessedRequestRow(Base):
     key: Mapped[str] = mapped_column(String(255), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     response: Mapped[str | None] = mapped_column(Text)
+
+
+class KeyFingerprintRow(Base):
+    """A Fernet token of a known constant, one per key that has encrypted data here: every
+    configured key set must decrypt all of them (``storage.crypto.verify_or_record``)."""
+
+    __tablename__ = "key_fingerprints"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    token: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 metadata = Base.metadata

@@ -9,7 +9,7 @@ from typing import Self
 
 from sqlalchemy.orm import Session
 
-from storage.codec import AnswerCodec, JsonCodec
+from storage.codec import AnswerCodec, JsonCodec, PlainText, TextCodec
 from storage.ports import (
     AnswerRepository,
     AuditRepository,
@@ -34,14 +34,14 @@ __all__ = ["SqlUnitOfWork", "UnitOfWork"]
 class _Active:
     """The session and repositories of one ``with`` block in one thread."""
 
-    def __init__(self, session: Session, codec: AnswerCodec) -> None:
+    def __init__(self, session: Session, codec: AnswerCodec, text: TextCodec) -> None:
         self.session = session
         self.partnerships = SqlPartnershipRepository(session)
-        self.reviews = SqlReviewRepository(session)
+        self.reviews = SqlReviewRepository(session, text)
         self.returns = SqlReturnRepository(session)
         self.answers = SqlAnswerRepository(session, codec)
         self.audit = SqlAuditRepository(session)
-        self.requests = SqlProcessedRequestRepository(session)
+        self.requests = SqlProcessedRequestRepository(session, text)
 
 
 class SqlUnitOfWork:
@@ -50,20 +50,25 @@ class SqlUnitOfWork:
     Each ``with`` opens a fresh session; leaving the block rolls back whatever was not
     committed and closes the session. One object serves every thread: each thread gets its
     own session (nesting ``with`` in one thread is an error). Answer values go through
-    ``codec`` (default JSON text), where encryption at rest plugs in.
+    ``codec`` and free text through ``text``; the bot passes the Fernet ones of
+    ``storage.crypto`` (the plain defaults are for tests).
     """
 
     def __init__(
-        self, session_factory: Callable[[], Session], codec: AnswerCodec | None = None
+        self,
+        session_factory: Callable[[], Session],
+        codec: AnswerCodec | None = None,
+        text: TextCodec | None = None,
     ) -> None:
         self._session_factory = session_factory
         self._codec: AnswerCodec = codec or JsonCodec()
+        self._text: TextCodec = text or PlainText()
         self._local = threading.local()
 
     def __enter__(self) -> Self:
         if getattr(self._local, "active", None) is not None:
             raise RuntimeError("this unit of work is already in use in this thread")
-        self._local.active = _Active(self._session_factory(), self._codec)
+        self._local.active = _Active(self._session_factory(), self._codec, self._text)
         return self
 
     def __exit__(

@@ -16,6 +16,7 @@ from bot.slack.blocks import cards
 from forms.partnership import EmailContact
 from forms.records import NewReturn, NewReview, ReturnState, Review
 from forms.status import is_overdue
+from forms.text import clean_text
 from storage.errors import DuplicateReference
 
 MAX_PSEUDONYM = 60
@@ -80,9 +81,10 @@ def validate(ctx: Context, req: OpenRequest) -> dict[str, str]:
     """Problems with an open request, keyed by field name; empty when it can be opened."""
     problems: dict[str, str] = {}
     known = {a.id for a in ctx.config.partnership.agencies}
-    if not req.pseudonym.strip():
+    pseudonym = clean_text(req.pseudonym).strip()
+    if not pseudonym:
         problems["child"] = 'Give the child\'s pseudonym, e.g. child="Child A".'
-    elif len(req.pseudonym) > MAX_PSEUDONYM:
+    elif len(pseudonym) > MAX_PSEUDONYM:
         problems["child"] = f"The pseudonym is too long (at most {MAX_PSEUDONYM} characters)."
     if not req.contacts:
         problems["agencies"] = "Choose at least one agency, e.g. agencies=police,health."
@@ -132,7 +134,7 @@ def create_review(
     new = NewReview(
         team_id=team_id,
         reference=req.reference.upper(),
-        pseudonym=req.pseudonym.strip(),
+        pseudonym=clean_text(req.pseudonym).strip(),
         under_1=req.under_1,
         incident_date=req.incident_date,
         notification_date=req.notification_date,
@@ -140,7 +142,7 @@ def create_review(
         due_date=req.due_date,
         period_from=req.period_from or period[0],
         period_to=req.period_to or period[1],
-        incident_description=req.incident_description or None,
+        incident_description=clean_text(req.incident_description or "") or None,
         owner=actor,
         chair=req.chair,
         channel_id=channel_id,

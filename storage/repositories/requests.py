@@ -9,16 +9,21 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from forms.records import JSONValue
+from storage.codec import PlainText, TextCodec
 from storage.errors import NotFound
 from storage.orm import ProcessedRequestRow
 from storage.repositories._sql import insert_for, rowcount
 
 
 class SqlProcessedRequestRepository:
-    """Request keys in SQL; the primary key makes ``claim`` exactly-once. Never commits."""
+    """Request keys in SQL; the primary key makes ``claim`` exactly-once. Never commits.
 
-    def __init__(self, session: Session) -> None:
+    A stored response can hold what a person typed (a page's initial values), so it goes
+    through ``text`` (encrypted in the bot) like every other free text."""
+
+    def __init__(self, session: Session, text: TextCodec | None = None) -> None:
         self._session = session
+        self._text: TextCodec = text or PlainText()
 
     def claim(self, key: str, at: datetime | None = None) -> bool:
         """Record ``key`` as being processed: True the first time, False if already claimed.
@@ -39,7 +44,7 @@ class SqlProcessedRequestRepository:
         result = self._session.execute(
             update(ProcessedRequestRow)
             .where(ProcessedRequestRow.key == key)
-            .values(response=json.dumps(response, ensure_ascii=True))
+            .values(response=self._text.encrypt(json.dumps(response, ensure_ascii=True)))
             .execution_options(synchronize_session=False)
         )
         if rowcount(result) != 1:
@@ -52,7 +57,13 @@ class SqlProcessedRequestRepository:
         )
         if text is None:
             return None
-        value: JSONValue = json.loads(text)
+        try:
+            plain = self._text.decrypt(text)
+        except Exception:  # e.g. stored under a key since rotated away: no response to repeat
+            return None
+        if plain is None:
+            return None
+        value: JSONValue = json.loads(plain)
         return value
 
     def purge_before(self, cutoff: datetime) -> int:

@@ -1,4 +1,7 @@
-"""Reviews: created with their returns, looked up by id or by (team, reference)."""
+"""Reviews: created with their returns, looked up by id or by (team, reference).
+
+The free-text fields (pseudonym, incident description) are stored through a ``TextCodec``
+(the bot's encrypts them, ``storage.crypto.TextCipher``)."""
 
 from __future__ import annotations
 
@@ -11,19 +14,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
 from forms.records import NewReturn, NewReview, Review, ReviewStatus
+from storage.codec import PlainText, TextCodec
 from storage.errors import DuplicateReference, NotFound
 from storage.orm import PartnershipRow, ReviewRow
 from storage.repositories.returns import create_return
 
 
-def to_review(row: ReviewRow) -> Review:
-    """The domain record of a review row."""
+def to_review(row: ReviewRow, text: TextCodec) -> Review:
+    """The domain record of a review row, its free text decrypted by ``text``."""
+    pseudonym = text.decrypt(row.pseudonym) or ""  # NOT NULL: never None
     return Review(
         id=row.id,
         partnership_id=row.partnership_id,
         team_id=row.partnership.team_id,
         reference=row.reference,
-        pseudonym=row.pseudonym,
+        pseudonym=pseudonym,
         under_1=row.under_1,
         incident_date=row.incident_date,
         notification_date=row.notification_date,
@@ -31,7 +36,7 @@ def to_review(row: ReviewRow) -> Review:
         due_date=row.due_date,
         period_from=row.period_from,
         period_to=row.period_to,
-        incident_description=row.incident_description,
+        incident_description=text.decrypt(row.incident_description),
         owner=row.owner,
         chair=row.chair,
         channel_id=row.channel_id,
@@ -45,10 +50,12 @@ def to_review(row: ReviewRow) -> Review:
 
 
 class SqlReviewRepository:
-    """Reviews in SQL. Never commits."""
+    """Reviews in SQL, free text through ``text`` (default: kept plain, for tests). Never
+    commits."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, text: TextCodec | None = None) -> None:
         self._session = session
+        self._text: TextCodec = text or PlainText()
 
     def create(
         self,
@@ -75,6 +82,8 @@ class SqlReviewRepository:
             raise DuplicateReference(new.team_id, new.reference)
         fields = asdict(new)
         del fields["team_id"]
+        fields["pseudonym"] = self._text.encrypt(new.pseudonym)
+        fields["incident_description"] = self._text.encrypt(new.incident_description)
         row = ReviewRow(
             **fields, partnership=partnership, status=ReviewStatus.OPEN.value, created_at=at
         )
@@ -85,17 +94,17 @@ class SqlReviewRepository:
             raise DuplicateReference(new.team_id, new.reference) from exc
         for new_return in returns:
             create_return(self._session, row, new_return, section_ids, at)
-        return to_review(row)
+        return to_review(row, self._text)
 
     def get(self, review_id: int) -> Review | None:
         """A review by id, or None."""
         row = self._session.get(ReviewRow, review_id)
-        return None if row is None else to_review(row)
+        return None if row is None else to_review(row, self._text)
 
     def get_by_reference(self, team_id: str, reference: str) -> Review | None:
         """The review of a team with this reference (exact match), or None."""
         rows = self._team_reviews(team_id, ReviewRow.reference == reference)
-        return to_review(rows[0]) if rows else None
+        return to_review(rows[0], self._text) if rows else None
 
     def list_for_team(
         self, team_id: str, statuses: Collection[ReviewStatus] | None = None
@@ -105,7 +114,7 @@ class SqlReviewRepository:
         rows = self._team_reviews(
             team_id, ReviewRow.status.in_([ReviewStatus(s).value for s in wanted])
         )
-        return [to_review(row) for row in rows]
+        return [to_review(row, self._text) for row in rows]
 
     def set_status(self, review_id: int, status: ReviewStatus, at: datetime) -> Review:
         """Open, lock or close a review; closing records ``closed_at``, reopening clears it."""
@@ -135,7 +144,7 @@ class SqlReviewRepository:
 
     def _flushed(self, row: ReviewRow) -> Review:
         self._session.flush()
-        return to_review(row)
+        return to_review(row, self._text)
 
     def _team_reviews(self, team_id: str, which: ColumnElement[bool]) -> list[ReviewRow]:
         query = (

@@ -22,6 +22,7 @@ TABLES = {
     "section_revisions",
     "audit_log",
     "processed_requests",
+    "key_fingerprints",
 }
 
 

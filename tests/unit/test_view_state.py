@@ -99,7 +99,7 @@ def test_narrative_round_trip_is_byte_for_byte(form: model.QuestionSet) -> None:
     assert raw["A4"] == text
     assert raw["A4"].encode() == text.encode()
     answers, errors = apply_page(form, {"A1": "yes_child"}, "A", raw)
-    assert errors == {} and answers["A4"] == text
+    assert errors == {} and answers["A4"] == text.replace("\r\n", "\n")  # stored: clean_text
 
 
 def test_boxes_join_in_order_with_gaps(form: model.QuestionSet) -> None:
