@@ -37,6 +37,11 @@ def build_app(
     ctx: Context, *, client: WebClient, signing_secret: str, team_id: str | None = None
 ) -> App:
     """The Bolt app. `client` is built with `make_web_client` (SLACK_API_URL, retries)."""
+    # Bolt's own middleware logs request bodies (a rejected signature at INFO, and everything
+    # at DEBUG); a body can hold answers, so below WARNING they are never written.
+    bolt_logger = logging.getLogger("slack_bolt")
+    if bolt_logger.getEffectiveLevel() < logging.WARNING:
+        bolt_logger.setLevel(logging.WARNING)
     app = App(
         client=client,
         signing_secret=signing_secret,
