@@ -660,3 +660,29 @@ def test_cancelling_a_row_modal_is_acknowledged(bot: RunningBot) -> None:
     cancelled = police.close()
 
     assert cancelled is None or cancelled.status == 200
+
+
+def test_a_row_added_under_an_unsaved_trigger_keeps_both(bot: RunningBot) -> None:
+    """F1 = yes chosen (not yet saved) shows the moves; adding a move saves the page first, so
+    after the row is saved F1 is still yes and the move is listed; Next then saves normally."""
+    open_review(bot)
+    police = bot.person(POLICE)
+    start(police)
+    next_pages(police, 1)
+    police.choose("A1", "yes_child")
+    next_pages(police, 5)
+    assert "Section 7 of 12" in shown(police.current_view())
+    police.choose("F1", "yes")
+    police.click_in_view("row_add", {"q": "F1a"})
+    police.fill({"area": "Blackpool, Lancashire", "from": "06/2023", "to": "01/2026"})
+    saved = police.submit()
+    assert saved.ok
+    police.await_view(saved)
+    page = shown(police.current_view())
+    assert "(x) Yes" in page and "Blackpool, Lancashire" in page
+    # Cancelling a second row leaves a page whose Next still saves (no false conflict).
+    police.click_in_view("row_add", {"q": "F1a"})
+    police.close()
+    police.wait_for(lambda: "Section 7 of 12" in shown(police.current_view()), what="the page")
+    after = police.submit()
+    assert after.ok and "Section 8 of 12" in shown(police.current_view()), after.body

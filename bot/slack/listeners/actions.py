@@ -105,8 +105,10 @@ def register(app: App, ctx: Context) -> None:
 
         return listener
 
-    @in_modal
-    def back(body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any) -> None:
+    def save_draft(body: dict[str, Any], meta: dict[str, Any]) -> rs.ReturnView:
+        """Save what the page holds before leaving it (Back, a row's modal, removing a row):
+        nothing typed is lost, and follow-ups chosen on the page stay shown. Returns the
+        return at this section, with the section's new revision."""
         rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
         current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
         if current.page is not None:
@@ -120,7 +122,12 @@ def register(app: App, ctx: Context) -> None:
                 mode="draft",
                 **who(body),
             )
-        saved = rs.load(ctx, return_id=rid, **who(body))
+        return rs.load(ctx, return_id=rid, section_id=section, **who(body))
+
+    @in_modal
+    def back(body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any) -> None:
+        section = p.str_of(meta, "s")
+        saved = save_draft(body, meta)
         pages = engine.pages(saved.form, saved.answers)
         order = [pg.section_id for pg in pages]
         index = order.index(section) if section in order else len(order)
@@ -152,14 +159,14 @@ def register(app: App, ctx: Context) -> None:
     @in_modal
     def row_open(body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any) -> None:
         value = p.json_value(p.action_value(body))
-        rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
-        current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
+        current = save_draft(body, meta)
+        section = p.str_of(meta, "s")
         question = current.form.question(str(value.get("q")))
         if not isinstance(question, RepeatQuestion):
             raise p.BadPayload("not a repeat")
         row_id = str(value.get("row") or uuid.uuid4().hex[:12])
-        rows = current.answers.get(question.id)
         values: dict[str, Any] = {}
+        rows = current.answers.get(question.id)
         for r in rows if isinstance(rows, list) else []:
             if (
                 isinstance(r, dict)
@@ -175,7 +182,7 @@ def register(app: App, ctx: Context) -> None:
                 values=values,
                 context=render.context_of(current),
                 meta={
-                    "r": rid,
+                    "r": current.ret.id,
                     "s": section,
                     "v": current.revision(section),
                     "q": question.id,
@@ -192,14 +199,15 @@ def register(app: App, ctx: Context) -> None:
         body: dict[str, Any], client: WebClient, meta: dict[str, Any], view: Any
     ) -> None:
         value = p.json_value(p.action_value(body))
-        rid, section = p.int_of(meta, "r"), p.str_of(meta, "s")
+        current = save_draft(body, meta)
+        section = p.str_of(meta, "s")
         shown = rs.remove_row(
             ctx,
-            return_id=rid,
+            return_id=current.ret.id,
             section_id=section,
             question_id=str(value["q"]),
             row_id=str(value["row"]),
-            base_revision=p.int_of(meta, "v"),
+            base_revision=current.revision(section),
             **who(body),
         )
         client.views_update(

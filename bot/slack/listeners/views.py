@@ -190,8 +190,22 @@ def register(app: App, ctx: Context) -> None:
             )
 
     @app.view_closed("repeat_row")
-    def row_closed(ack: Ack) -> None:
-        ack()  # a row not saved is simply not added; the page underneath is unchanged
+    def row_closed(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        """A row not saved is simply not added. The page underneath was saved when the row's
+        window opened: show it again with that save's revision, so Next there still works."""
+        ack()
+        try:
+            meta = p.view_meta(body)
+            shown = rs.load(
+                ctx, return_id=p.int_of(meta, "r"), section_id=p.str_of(meta, "s"), **who(body)
+            )
+        except (ServiceError, p.BadPayload):
+            return
+        parent = meta.get("pv")
+        if isinstance(parent, str) and shown.page is not None:
+            client.views_update(
+                view_id=parent, view=render.return_view(shown, referral_route=route)
+            )
 
     @app.view_closed("return_review")
     def review_closed(ack: Ack) -> None:
