@@ -25,6 +25,36 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--host", default="127.0.0.1", help="HTTP mode: address to listen on")
     serve.add_argument("--port", type=int, default=3000, help="HTTP mode: port to listen on")
+    serve.add_argument(
+        "--no-scheduler",
+        action="store_true",
+        help="do not run reminder sweeps in this process (run `rrm tick` from cron instead)",
+    )
+    tick = sub.add_parser(
+        "tick", help="run one reminder, escalation and pack-delivery sweep, and say what it sent"
+    )
+    tick.add_argument(
+        "--at",
+        metavar="ISO-TIME",
+        help="sweep as if it were this time, e.g. 2026-12-01T09:00 (partnership time zone "
+        "unless an offset is given)",
+    )
+    demo = sub.add_parser(
+        "demo", help="run a whole review offline against a local Slack stand-in (no account)"
+    )
+    demo.add_argument("--out", default="rrm-demo", help="folder for the pack and transcript")
+    pack = sub.add_parser("pack", help="compile a review's meeting pack into files (PDF, HTML)")
+    pack.add_argument("reference", metavar="REF", help="the review's reference, e.g. RR-2026-014")
+    pack.add_argument("--format", choices=("pdf", "html"), help="only this format (default both)")
+    pack.add_argument("--out", help="a folder, or the file to write (default ./REF-vN.pdf, .html)")
+    pack.add_argument("--team", help="the Slack team (T…) when the database holds several")
+    sub.add_parser("purge", help="apply the retention policy now (RRM_RETENTION_DAYS after close)")
+    export = sub.add_parser("export", help="write a review's final pack, returns and audit log")
+    audit = sub.add_parser("audit", help="print a review's audit log")
+    for records in (export, audit):
+        records.add_argument("reference", metavar="REF", help="the review, e.g. RR-2026-014")
+        records.add_argument("--team", help="the Slack team (T…) when the database holds several")
+    export.add_argument("--out", required=True, metavar="DIR", help="the folder to write into")
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION")
     db_sub.add_parser("upgrade", help="apply database migrations")
@@ -51,10 +81,39 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.config_check import run_check_config
 
         return run_check_config(settings, out=sys.stdout, err=sys.stderr)
+    if args.command == "demo":
+        from pathlib import Path
+
+        from bot.demo import DemoFailed, run_demo
+
+        try:
+            run_demo(Path(args.out), out=sys.stdout)
+        except DemoFailed as exc:
+            print(f"rrm demo: {exc}", file=sys.stderr)
+            return 1
+        return 0
     if args.command == "serve":
         from bot.serve import serve
 
-        return serve(settings, host=args.host, port=args.port, err=sys.stderr)
+        return serve(
+            settings,
+            host=args.host,
+            port=args.port,
+            err=sys.stderr,
+            scheduler=not args.no_scheduler,
+        )
+    if args.command == "tick":
+        from bot.tick import run_tick
+
+        return run_tick(settings, args.at, out=sys.stdout, err=sys.stderr)
+    if args.command == "pack":
+        from bot.pack_cli import run_pack
+
+        return run_pack(settings, args, out=sys.stdout, err=sys.stderr)
+    if args.command in ("purge", "export", "audit"):
+        from bot.retention_cli import run
+
+        return run(settings, args, out=sys.stdout, err=sys.stderr)
     if args.command == "db":
         if args.db_command != "upgrade":
             parser.parse_args(["db", "--help"])

@@ -42,13 +42,15 @@ class Upload:
 
 @dataclass(frozen=True)
 class SlackUser:
-    """What the bot needs to know about a person (``tz`` None when Slack gives none)."""
+    """What the bot needs to know about a person (``tz`` None when Slack gives none; ``name``
+    their real or display name, for the pack's cover)."""
 
     id: str
     team_id: str
     tz: str | None
     deleted: bool
     is_bot: bool
+    name: str | None = None
 
 
 class DeliveryFailed(Exception):
@@ -221,6 +223,7 @@ class SlackMessenger:
             user.get("tz") or None,
             bool(user.get("deleted")),
             bool(user.get("is_bot")),
+            _name_of(user),
         )
 
     def bot_in_channel(self, channel: str) -> bool:
@@ -275,3 +278,12 @@ def _unreachable_person(user: dict[str, Any], team_id: str) -> tuple[str, str]:
     if user.get("is_stranger") or (user.get("team_id") or team_id) != team_id:
         return "the user belongs to another workspace", "other_workspace"
     return "", ""
+
+
+def _name_of(user: dict[str, Any]) -> str | None:
+    raw_profile = user.get("profile")
+    profile: dict[str, Any] = raw_profile if isinstance(raw_profile, dict) else {}
+    for candidate in (user.get("real_name"), profile.get("real_name"), profile.get("display_name")):
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None

@@ -4,18 +4,23 @@ the demo and the end-to-end tests all go through `build_runtime`)."""
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App
 from slack_sdk import WebClient
 from sqlalchemy import Engine, text
 
 from bot.clock import Clock, SystemClock
 from bot.config_check import Configuration, load_configuration
+from bot.faults import after_response
 from bot.keys import KeyProblem, load_keys, verify_or_record
 from bot.messenger import SlackMessenger
+from bot.scheduler import make_scheduler, stop_scheduler
 from bot.server import HttpServer, make_wsgi_app
 from bot.services.context import Context
 from bot.settings import Settings
@@ -43,6 +48,8 @@ class Runtime:
     ctx: Context
     app: App
     executor: ThreadPoolExecutor
+    scheduler: BackgroundScheduler | None = None
+    stopping: threading.Event = field(default_factory=threading.Event)
 
     def health(self) -> dict[str, Any]:
         try:
@@ -53,9 +60,17 @@ class Runtime:
         return {"ok": True, "database": "ok"}
 
     def http_server(self, host: str, port: int) -> HttpServer:
-        return HttpServer(make_wsgi_app(self.app, self.health), host, port)
+        return HttpServer(after_response(make_wsgi_app(self.app, self.health)), host, port)
+
+    def start_scheduler(self, job: Callable[[], None]) -> None:
+        """Trigger ``job`` (one reminder sweep) now and every minute, in this process."""
+        self.scheduler = make_scheduler(job, self.ctx.clock)
+        self.scheduler.start()
 
     def close(self) -> None:
+        self.stopping.set()  # a running sweep hands back what it has not sent
+        if self.scheduler is not None:
+            stop_scheduler(self.scheduler)
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+from functools import partial
 from types import FrameType
 from typing import TextIO
 
@@ -11,14 +12,19 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config_check import ConfigProblem
 from bot.runtime import StartupError, build_runtime
+from bot.scheduler import sweep_job
 from bot.settings import Settings
+from bot.throttle import TokenBucket
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
 
-def serve(settings: Settings, *, host: str, port: int, err: TextIO) -> int:
-    """Build the bot and serve Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP."""
+def serve(
+    settings: Settings, *, host: str, port: int, err: TextIO, scheduler: bool = True
+) -> int:
+    """Build the bot and serve Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP.
+    Unless ``scheduler`` is False (``--no-scheduler``), a reminder sweep runs every minute."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
@@ -32,6 +38,10 @@ def serve(settings: Settings, *, host: str, port: int, err: TextIO) -> int:
         print(f"rrm: cannot start: the database is not usable: {reason}", file=err)
         return 1
     try:
+        if scheduler:
+            job = partial(sweep_job, runtime.ctx, TokenBucket(), runtime.stopping)
+            runtime.start_scheduler(job)
+            log.info("reminder sweeps every minute (this process)")
         if settings.slack_app_token is not None:
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 

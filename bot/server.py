@@ -9,6 +9,7 @@ anything that still escapes is a 500 with a short JSON body and no traceback.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import sys
@@ -155,10 +156,10 @@ class HttpServer:
         self._stopping.set()
         for dispatcher in list(self._map.values()):
             if isinstance(dispatcher, BaseWSGIServer):
-                try:
-                    dispatcher.pull_trigger()  # wake the loop now rather than at its next timeout
-                except OSError:
-                    pass  # the serving loop closed the trigger already: it is stopping
+                # Wake the loop now rather than at its next timeout; if the loop already closed
+                # the trigger, it is stopping anyway.
+                with contextlib.suppress(OSError):
+                    dispatcher.pull_trigger()
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None

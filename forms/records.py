@@ -40,6 +40,32 @@ class ReturnState(StrEnum):
 RECEIVED_STATES = frozenset({ReturnState.SUBMITTED, ReturnState.NIL, ReturnState.PROVISIONAL})
 
 
+class ReviewOutcome(StrEnum):
+    """What the rapid review decided, recorded when it is closed (DESIGN §5 retention)."""
+
+    LOCAL_REVIEW = "local_review"
+    OTHER_LEARNING = "other_learning"
+    NONE = "none"
+
+
+class PackRelease(StrEnum):
+    """Whether the owner let the meeting pack go to the chair (DESIGN §3 "The pack")."""
+
+    PENDING = "pending"
+    RELEASED = "released"
+    HELD = "held"
+
+
+class PackKind(StrEnum):
+    """Why a pack was compiled: the owner's draft, released to the chair, asked for with
+    ``/rrm pack`` (or ``rrm pack``), or sent to people a coordinator named."""
+
+    DRAFT = "draft"
+    RELEASED = "released"
+    REQUESTED = "requested"
+    NAMED = "named"
+
+
 @dataclass(frozen=True, slots=True)
 class Partnership:
     """A safeguarding partnership, one per Slack team."""
@@ -107,6 +133,13 @@ class Review:
     closed_at: datetime | None
     form_content: str
     form_sha256: str
+    case_summary: str | None = None
+    attendees: tuple[str, ...] = ()
+    pack_release: PackRelease = PackRelease.PENDING
+    outcome: ReviewOutcome | None = None
+    panel_sent_date: date | None = None
+    hold_reason: str | None = None
+    purged_at: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,3 +195,46 @@ class AuditEntry:
     action: str
     details: dict[str, JSONValue]
     at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class NewPack:
+    """A compiled pack to record: its version (1, 2, … per review), who it went to (Slack user
+    ids) and the sha256 of what was rendered. Never any of its content."""
+
+    review_id: int
+    version: int
+    kind: PackKind
+    created_at: datetime
+    created_by: str
+    recipients: tuple[str, ...]
+    html_sha256: str
+    pdf_sha256: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class PackRecord:
+    """A pack as recorded: ``file_ids`` are the Slack files it was uploaded as (so that a purge
+    or a newer version can delete them); ``pdf_sha256`` is None when no PDF was rendered."""
+
+    id: int
+    review_id: int
+    version: int
+    kind: PackKind
+    created_at: datetime
+    created_by: str
+    recipients: tuple[str, ...]
+    html_sha256: str
+    pdf_sha256: str | None
+    file_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class PurgedData:
+    """What a retention purge removed from one review: how many answer rows, which free-text
+    fields were cleared, and the Slack file ids still to be deleted (kept for the next run)."""
+
+    review_id: int
+    answers: int
+    fields: tuple[str, ...]
+    files_left: tuple[str, ...]

@@ -31,6 +31,9 @@ ENCRYPTED_COLUMNS = (
     ("answers", "value"),
     ("reviews", "pseudonym"),
     ("reviews", "incident_description"),
+    ("reviews", "case_summary"),
+    ("reviews", "attendees"),
+    ("reviews", "hold_reason"),
 )
 """Every (table, column) holding Fernet tokens; ``rotate`` re-encrypts all of them."""
 FINGERPRINT_PLAINTEXT = b"rrm-bot key fingerprint v1"

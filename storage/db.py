@@ -2,7 +2,8 @@
 
 Every connection gets the timeouts of DESIGN §6 so a page save answers within Slack's 2 s:
 SQLite waits at most ``BUSY_TIMEOUT_MS`` for a lock, PostgreSQL has ``lock_timeout`` and
-``statement_timeout`` of the same length. A lock or timeout error is raised as ``StorageBusy``.
+``statement_timeout`` of the same length. A lock or timeout error is raised as ``StorageBusy``;
+a PostgreSQL server that cannot be reached as ``StorageUnavailable`` (a ``StorageBusy`` too).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.engine import URL, ExceptionContext, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from storage.errors import StorageBusy
+from storage.errors import StorageBusy, StorageUnavailable
 
 DEFAULT_DATABASE_URL = "sqlite:///./rrm.db"
 BUSY_TIMEOUT_MS = 1500
@@ -118,6 +119,24 @@ def _raise_busy(context: ExceptionContext) -> None:
         raise StorageBusy(
             f"database busy: {context.original_exception}"
         ) from context.original_exception
+    if _is_unreachable(context):
+        raise StorageUnavailable(
+            f"database unreachable: {context.original_exception}"
+        ) from context.original_exception
+
+
+def _is_unreachable(context: ExceptionContext) -> bool:
+    """PostgreSQL refused or lost the connection, or is shutting down (no SQLSTATE: the
+    client's own connection failure; class 08; 57P01-57P03)."""
+    if context.dialect is None or context.dialect.name != "postgresql":
+        return False
+    exc = context.original_exception
+    if context.is_disconnect:
+        return True
+    if not isinstance(exc, context.dialect.loaded_dbapi.OperationalError):
+        return False
+    state = getattr(exc, "sqlstate", None)
+    return state is None or state.startswith("08") or state in ("57P01", "57P02", "57P03")
 
 
 def is_busy_error(exc: BaseException) -> bool:

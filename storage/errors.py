@@ -14,6 +14,11 @@ class StorageBusy(StorageError):
     """
 
 
+class StorageUnavailable(StorageBusy):
+    """The database could not be reached (connection refused or lost, server shutting down);
+    nothing was written, and retrying once it is back will succeed."""
+
+
 class NotFound(StorageError):
     """A referenced row (partnership, agency, review, return, section) does not exist."""
 

@@ -6,6 +6,7 @@ Datetimes are timezone-aware UTC on both databases (``UTCDateTime``); JSON colum
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from enum import StrEnum
 
 from sqlalchemy import (
     CheckConstraint,
@@ -21,7 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from forms.records import ReturnState, ReviewStatus
+from forms.records import PackKind, PackRelease, ReturnState, ReviewOutcome, ReviewStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -54,7 +55,7 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def _in(column: str, values: type[ReviewStatus] | type[ReturnState]) -> str:
+def _in(column: str, values: type[StrEnum]) -> str:
     return f"{column} IN ({', '.join(repr(v.value) for v in values)})"
 
 
@@ -85,6 +86,8 @@ class ReviewRow(Base):
     __table_args__ = (
         UniqueConstraint("partnership_id", "reference"),
         CheckConstraint(_in("status", ReviewStatus), name="status"),
+        CheckConstraint(_in("pack_release", PackRelease), name="pack_release"),
+        CheckConstraint(_in("outcome", ReviewOutcome), name="outcome"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -110,6 +113,14 @@ class ReviewRow(Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     form_content: Mapped[str] = mapped_column(Text)
     form_sha256: Mapped[str] = mapped_column(String(64))
+    case_summary: Mapped[str | None] = mapped_column(Text)  # a Fernet token
+    attendees: Mapped[str | None] = mapped_column(Text)  # a Fernet token of one name per line
+    pack_release: Mapped[str] = mapped_column(String(16), server_default=PackRelease.PENDING.value)
+    # Retention (migration 0005): set when the review is closed, put on hold, and purged.
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    panel_sent_date: Mapped[date | None]
+    hold_reason: Mapped[str | None] = mapped_column(Text)  # a Fernet token
+    purged_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     partnership: Mapped[PartnershipRow] = relationship(lazy="joined", innerjoin=True)
 
@@ -178,6 +189,28 @@ class AuditRow(Base):
     action: Mapped[str] = mapped_column(String(KEY))
     details: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class PackRow(Base):
+    """A compiled meeting pack: version, recipients, sha256 and Slack file ids — the bot keeps
+    none of its content. ``recipients`` and ``file_ids`` are JSON lists."""
+
+    __tablename__ = "packs"
+    __table_args__ = (
+        UniqueConstraint("review_id", "version"),
+        CheckConstraint(_in("kind", PackKind), name="kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id"))
+    version: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    created_by: Mapped[str] = mapped_column(String(KEY))
+    recipients: Mapped[str] = mapped_column(Text)
+    html_sha256: Mapped[str] = mapped_column(String(64))
+    pdf_sha256: Mapped[str | None] = mapped_column(String(64))
+    file_ids: Mapped[str] = mapped_column(Text, server_default="[]")
 
 
 class ProcessedRequestRow(Base):

@@ -13,8 +13,11 @@ from storage.codec import AnswerCodec, JsonCodec, PlainText, TextCodec
 from storage.ports import (
     AnswerRepository,
     AuditRepository,
+    PackRepository,
     PartnershipRepository,
     ProcessedRequestRepository,
+    ReminderRepository,
+    RetentionRepository,
     ReturnRepository,
     ReviewRepository,
     UnitOfWork,
@@ -27,6 +30,9 @@ from storage.repositories import (
     SqlReturnRepository,
     SqlReviewRepository,
 )
+from storage.repositories.packs import SqlPackRepository
+from storage.repositories.reminders import SqlReminderRepository
+from storage.repositories.retention import SqlRetentionRepository
 
 __all__ = ["SqlUnitOfWork", "UnitOfWork"]
 
@@ -42,6 +48,9 @@ class _Active:
         self.answers = SqlAnswerRepository(session, codec)
         self.audit = SqlAuditRepository(session)
         self.requests = SqlProcessedRequestRepository(session, text)
+        self.packs = SqlPackRepository(session)
+        self.retention = SqlRetentionRepository(session, text)
+        self.reminders = SqlReminderRepository(session)
 
 
 class SqlUnitOfWork:
@@ -107,6 +116,18 @@ class SqlUnitOfWork:
     @property
     def requests(self) -> ProcessedRequestRepository:
         return self._active().requests
+
+    @property
+    def packs(self) -> PackRepository:
+        return self._active().packs
+
+    @property
+    def retention(self) -> RetentionRepository:
+        return self._active().retention
+
+    @property
+    def reminders(self) -> ReminderRepository:
+        return self._active().reminders
 
     def commit(self) -> None:
         """Commit everything done in this unit of work so far."""

@@ -14,12 +14,12 @@ from bot.messenger import Messenger
 from forms.calendar import WorkingCalendar
 from storage.ports import UnitOfWork
 
-Later = Callable[[Callable[[], None]], None]
+Later = Callable[[Callable[[], object]], None]
 """Runs a function after the current request has been answered (a thread pool in the app,
 at once in unit tests)."""
 
 
-def run_now(fn: Callable[[], None]) -> None:
+def run_now(fn: Callable[[], object]) -> None:
     """A `Later` that runs the function at once."""
     fn()
 

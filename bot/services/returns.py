@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.services import notify
+from bot.services import notify, packs, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, ReturnClosed, StaleSection, TryAgain
 from bot.slack.blocks import cards
@@ -92,8 +92,9 @@ def load(
     return ReturnView(review, ret, form, answers, revisions, page)
 
 
-def _with_prefill(ctx: Context, form: QuestionSet, review: Review, ret: AgencyReturn,
-                  answers: Answers) -> Answers:
+def _with_prefill(
+    ctx: Context, form: QuestionSet, review: Review, ret: AgencyReturn, answers: Answers
+) -> Answers:
     """Blank questions that declare a prefill get it from the review (never overwriting an
     answer); they are saved with their page like anything typed."""
     sources: dict[PrefillSource, str | None] = {
@@ -217,6 +218,8 @@ def save_page(
             "Couldn't save just now — press Next again; your text is still here."
         ) from None
     saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    ctx.later(lambda: packs.note_change_after_pack(ctx, saved.review, saved.ret, section_id))
+    ctx.later(lambda: reminders.replan_after_save(ctx, view.ret))
     if risk and result.changed:
         ctx.later(lambda: notify.risk_alert(ctx, saved.review, saved.ret))
     if view.ret.state is ReturnState.INVITED:
@@ -261,6 +264,7 @@ def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyR
         )
         uow.commit()
     ctx.later(lambda: _after_state_change(ctx, view.review.id, return_id))
+    ctx.later(lambda: reminders.replan(ctx, view.review.id))
     return ret
 
 
@@ -277,6 +281,7 @@ def reopen(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnV
             return_id=return_id,
         )
         uow.commit()
+    ctx.later(lambda: reminders.replan(ctx, view.review.id))
     first = engine.next_page(view.form, view.answers)
     return ReturnView(view.review, view.ret, view.form, view.answers, view.revisions, first)
 
@@ -389,47 +394,33 @@ def remove_row(
 
 def not_me(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:
     """The contact says the request is not for them: the owner is told (and can re-nominate)."""
-    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
-    with ctx.uow as uow:
-        uow.audit.add(
-            team_id,
-            actor,
-            "return.not_me",
-            ctx.now(),
-            review_id=view.review.id,
-            return_id=return_id,
-        )
-        uow.commit()
-    notify.tell_owner(
+    return _tell_coordinator(
         ctx,
-        view.review,
-        cards.coordinator_note(
-            view.review,
-            view.ret.agency_name,
-            f"<@{actor}> says this request is not for them; please nominate someone else",
-        ),
+        team_id,
+        actor,
+        return_id,
+        "return.not_me",
+        f"<@{actor}> says this request is not for them; please nominate someone else",
     )
-    return view.ret
 
 
 def ask_coordinator(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:
-    """The contact wants to talk to the coordinator: DM the owner "<agency> asks about RR-…"."""
+    """The contact wants to talk to the coordinator: tell the owner "<agency> asks about RR-…"."""
+    return _tell_coordinator(
+        ctx, team_id, actor, return_id, "return.question", f"<@{actor}> asks about this review"
+    )
+
+
+def _tell_coordinator(
+    ctx: Context, team_id: str, actor: str, return_id: int, action: str, event: str
+) -> AgencyReturn:
+    """Audit what the contact asked for and tell the coordinator (reference, agency, event)."""
     view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
     with ctx.uow as uow:
         uow.audit.add(
-            team_id,
-            actor,
-            "return.question",
-            ctx.now(),
-            review_id=view.review.id,
-            return_id=return_id,
+            team_id, actor, action, ctx.now(), review_id=view.review.id, return_id=return_id
         )
         uow.commit()
-    notify.tell_owner(
-        ctx,
-        view.review,
-        cards.coordinator_note(
-            view.review, view.ret.agency_name, f"<@{actor}> asks about this review"
-        ),
-    )
+    note = cards.coordinator_note(view.review, view.ret.agency_name, event)
+    notify.tell_owner(ctx, view.review, note)
     return view.ret

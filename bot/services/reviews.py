@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from bot.messenger import DeliveryFailed
-from bot.services import notify
+from bot.services import notify, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, NotFound, NotInChannel
 from bot.slack.blocks import cards
@@ -172,6 +172,7 @@ def create_review(
             details={"agencies": list(req.contacts), "chair": req.chair},
         )
         uow.commit()
+    reminders.replan(ctx, review.id)
     return Opened(review, undelivered)
 
 

@@ -11,17 +11,18 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot.logsafety import quiet_body_loggers
 from bot.services.context import Context
 from bot.slack import middleware
-from bot.slack.listeners import actions, commands, events, open_review, views
+from bot.slack.listeners import actions, commands, events, lifecycle, open_review, packs, views
 
 log = logging.getLogger(__name__)
 
 
-def background_runner(executor: ThreadPoolExecutor) -> Callable[[Callable[[], None]], None]:
+def background_runner(executor: ThreadPoolExecutor) -> Callable[[Callable[[], object]], None]:
     """A `Later` that runs work on `executor`, logging (not losing) a failure."""
 
-    def later(fn: Callable[[], None]) -> None:
+    def later(fn: Callable[[], object]) -> None:
         def run() -> None:
             try:
                 fn()
@@ -37,11 +38,8 @@ def build_app(
     ctx: Context, *, client: WebClient, signing_secret: str, team_id: str | None = None
 ) -> App:
     """The Bolt app. `client` is built with `make_web_client` (SLACK_API_URL, retries)."""
-    # Bolt's own middleware logs request bodies (a rejected signature at INFO, and everything
-    # at DEBUG); a body can hold answers, so below WARNING they are never written.
-    bolt_logger = logging.getLogger("slack_bolt")
-    if bolt_logger.getEffectiveLevel() < logging.WARNING:
-        bolt_logger.setLevel(logging.WARNING)
+    # Bolt and the Slack SDK log request and response bodies (answers) below WARNING.
+    quiet_body_loggers()
     app = App(
         client=client,
         signing_secret=signing_secret,
@@ -64,6 +62,8 @@ def build_app(
     open_review.register(app, ctx)
     actions.register(app, ctx)
     views.register(app, ctx)
+    packs.register(app, ctx)
+    lifecycle.register(app, ctx)
     events.register(app, ctx)
 
     @app.error

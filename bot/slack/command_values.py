@@ -1,4 +1,4 @@
-"""The values of ``/rrm open`` arguments: dates, the chair, agency ids, yes/no, a period.
+"""The values of ``/rrm`` arguments: dates, the chair, agency ids, yes/no, a period, people.
 
 Each parser takes the value as typed (Slack's escaping undone) and answers
 ``({field: value}, None)`` or ``({}, the problem)`` — a sentence safe to show in mrkdwn.
@@ -16,6 +16,7 @@ from forms.parsing import parse_date
 
 PSEUDONYM_MAX = 200
 _AGENCY = re.compile(r"[a-z][a-z0-9_-]*")
+_PERSON = re.compile(r"<[^>]*>|[^,\s]+")  # a mention's name may hold spaces
 
 Parsed: TypeAlias = tuple[dict[str, Any], str | None]
 
@@ -96,6 +97,34 @@ def _period(value: str) -> Parsed:
     if ends[0] > ends[1]:
         return {}, "the period ends before it starts — give FROM..TO with the earlier date first"
     return {"period": (ends[0], ends[1])}, None
+
+
+def people(value: str) -> Parsed:
+    """``to=@alex,@sam`` (mentions as Slack sends them, separated by commas or spaces):
+    ``{"to": (user ids, each once)}``."""
+    parts = _PERSON.findall(value)
+    users: list[str] = []
+    for part in parts:
+        user, problem = parse_user(part)
+        if user is None:
+            return {}, f"`{shown(part, 40)}`: {problem}"
+        users.append(user)
+    if not users:
+        return {}, "`to=` needs at least one person, e.g. to=@alex,@sam"
+    return {"to": tuple(dict.fromkeys(users))}, None
+
+
+REASON_MAX = 500
+
+
+def reason(value: str) -> Parsed:
+    """A hold's reason (``/rrm hold REF reason=…``): free text of 1 to 500 characters,
+    ``{"reason": text}``."""
+    if not value:
+        return {}, "`reason=` needs a value, e.g. reason=LCSPR commissioned"
+    if len(value) > REASON_MAX:
+        return {}, f"the reason is {len(value)} characters long; use at most {REASON_MAX}"
+    return {"reason": value}, None
 
 
 OPEN_FIELDS: dict[str, tuple[Callable[[str], Parsed], str]] = {

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, TypeAlias
 
-from bot.slack.command_values import OPEN_FIELDS
+from bot.slack.command_values import OPEN_FIELDS, people, reason
 from bot.slack.mentions import Word, shown, split_words, unescape_slack
 
 REFERENCE_MAX = 40
@@ -63,7 +63,63 @@ class OpenArgs:
         return datetime.combine(self.meeting, self.meeting_time or default_time)
 
 
-Command: TypeAlias = HelpCommand | StatusCommand | OpenArgs
+@dataclass(frozen=True)
+class PackCommand:
+    """``/rrm pack REF [to=@a,@b]``: the reference, upper case, and the people named (None:
+    the pack goes to whoever asked)."""
+
+    reference: str
+    to: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SummaryCommand:
+    """``/rrm summary REF``: edit the case summary and attendees of the review's pack."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class LockCommand:
+    """``/rrm lock REF``: no more returns or changes to them."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class CloseCommand:
+    """``/rrm close REF``: close the review (a modal asks the outcome and the Panel date)."""
+
+    reference: str
+
+
+@dataclass(frozen=True)
+class HoldCommand:
+    """``/rrm hold REF reason=…`` keeps the review's answers past the retention period;
+    ``reason`` None (``/rrm hold REF off``) lifts the hold."""
+
+    reference: str
+    reason: str | None
+
+
+@dataclass(frozen=True)
+class RemindCommand:
+    """``/rrm remind REF``: nudge every contact whose return is still outstanding, now."""
+
+    reference: str
+
+
+Command: TypeAlias = (
+    HelpCommand
+    | StatusCommand
+    | OpenArgs
+    | PackCommand
+    | SummaryCommand
+    | LockCommand
+    | CloseCommand
+    | HoldCommand
+    | RemindCommand
+)
 
 
 @dataclass(frozen=True)
@@ -95,6 +151,19 @@ _USAGE = {
     ),
     "status": "• `/rrm status RR-2026-014` — returns received and overdue (without a reference: "
     "every open review).",
+    "pack": "• `/rrm pack RR-2026-014` — the meeting pack (PDF and HTML) in your direct messages "
+    "(the chair and coordinators); coordinators: `/rrm pack RR-2026-014 to=@alex,@sam` sends it "
+    "to the people named.",
+    "summary": "• `/rrm summary RR-2026-014` — edit the case summary and the attendees shown in "
+    "the pack (coordinators).",
+    "lock": "• `/rrm lock RR-2026-014` — no more returns or changes to them (coordinators).",
+    "close": "• `/rrm close RR-2026-014` — close the review with its outcome and the date it was "
+    "sent to the Panel (coordinators).",
+    "hold": "• `/rrm hold RR-2026-014 reason=LCSPR commissioned` — keep its answers past the "
+    "retention period (a local review, an inquest, a criminal case); `/rrm hold RR-2026-014 off` "
+    "lifts the hold (coordinators).",
+    "remind": "• `/rrm remind RR-2026-014` — nudge every contact whose return is outstanding, "
+    "now (at most once an hour each; coordinators).",
     "help": "• `/rrm help` — this list.",
 }
 
@@ -134,6 +203,89 @@ def _status(words: list[Word]) -> tuple[Command, list[str]]:
         return StatusCommand(), ["`/rrm status` takes one reference, e.g. /rrm status RR-2026-014"]
     reference, problem = _reference(words[0].value)
     return StatusCommand(reference), [problem] if problem else []
+
+
+def _one_reference(name: str, words: list[Word]) -> tuple[str, list[str]]:
+    """The reference that must come first (``""`` with the problem when it is missing)."""
+    if not words or words[0].key is not None:
+        return "", [f"`/rrm {name}` needs a reference, e.g. /rrm {name} RR-2026-014"]
+    reference, problem = _reference(words[0].value)
+    return reference or "", [problem] if problem else []
+
+
+def _pack(words: list[Word]) -> tuple[Command, list[str]]:
+    reference, problems = _one_reference("pack", words)
+    given: Word | None = None
+    for word in words[1:]:
+        if word.key is None and given is not None:  # ``to=@alex, @sam``: the list goes on
+            given = Word(f"{given.raw} {word.raw}", "to", f"{given.value} {word.value}")
+        elif word.key == "to" and given is None:
+            given = word
+        elif word.key == "to":
+            problems.append("`to=` is given twice — name everyone in one, e.g. to=@alex,@sam")
+        elif word.key is None:
+            problems.append(f"unexpected `{shown(word.raw)}` — name the people as to=@alex,@sam")
+        else:
+            problems.append(
+                f"unknown key `{shown(word.key, 30)}=` — `/rrm pack` takes only to=@alex,@sam"
+            )
+    to: tuple[str, ...] | None = None
+    if given is not None:
+        parsed, problem = people(unescape_slack(given.value).strip())
+        to = parsed.get("to")
+        problems += [problem] if problem else []
+    return PackCommand(reference, to), problems
+
+
+def _summary(words: list[Word]) -> tuple[Command, list[str]]:
+    reference, problems = _one_reference("summary", words)
+    if len(words) > 1:
+        problems.append("`/rrm summary` takes one reference, e.g. /rrm summary RR-2026-014")
+    return SummaryCommand(reference), problems
+
+
+def _lock(words: list[Word]) -> tuple[Command, list[str]]:
+    reference, problems = _one_reference("lock", words)
+    if len(words) > 1:
+        problems.append("`/rrm lock` takes one reference, e.g. /rrm lock RR-2026-014")
+    return LockCommand(reference), problems
+
+
+def _close(words: list[Word]) -> tuple[Command, list[str]]:
+    reference, problems = _one_reference("close", words)
+    if len(words) > 1:
+        problems.append("`/rrm close` takes one reference, e.g. /rrm close RR-2026-014")
+    return CloseCommand(reference), problems
+
+
+def _hold(words: list[Word]) -> tuple[Command, list[str]]:
+    """``reason=`` takes the rest of the line (free text); ``off`` lifts the hold."""
+    reference, problems = _one_reference("hold", words)
+    rest = words[1:]
+    example = f"/rrm hold {reference or 'RR-2026-014'}"
+    if len(rest) == 1 and rest[0].key is None and rest[0].value.casefold() == "off":
+        return HoldCommand(reference, None), problems
+    if not rest:
+        return HoldCommand(reference, None), [
+            *problems, f"Say why: `{example} reason=…` (or `{example} off` to lift a hold)"
+        ]
+    first = rest[0]
+    if first.key != "reason":
+        echo = f"unknown key `{shown(first.key, 30)}=`" if first.key else f"`{shown(first.raw)}`"
+        return HoldCommand(reference, None), [
+            *problems, f"{echo} — give the reason as `{example} reason=…`, or `off`"
+        ]
+    typed = " ".join([first.value, *(w.raw for w in rest[1:])])
+    parsed, problem = reason(unescape_slack(typed).strip())
+    problems += [problem] if problem else []
+    return HoldCommand(reference, parsed.get("reason")), problems
+
+
+def _remind(words: list[Word]) -> tuple[Command, list[str]]:
+    reference, problems = _one_reference("remind", words)
+    if len(words) > 1:
+        problems.append("`/rrm remind` takes one reference, e.g. /rrm remind RR-2026-014")
+    return RemindCommand(reference), problems
 
 
 def _open(words: list[Word]) -> tuple[Command, list[str]]:
@@ -226,5 +378,13 @@ def _unknown_key(key: str) -> str:
 _PARSERS: dict[str, Callable[[list[Word]], tuple[Command, list[str]]]] = {
     "help": _help,
     "open": _open,
+    "pack": _pack,
     "status": _status,
+    "summary": _summary,
+    "lock": _lock,
+    "close": _close,
+    "hold": _hold,
+    "remind": _remind,
 }
+SUBCOMMANDS: tuple[str, ...] = tuple(_PARSERS)
+"""Every ``/rrm`` subcommand (the access-matrix test covers each one)."""

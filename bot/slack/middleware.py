@@ -11,7 +11,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
-from storage.errors import StorageBusy
+from storage.errors import NotFound, StorageBusy
 from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -103,6 +103,12 @@ def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None])
         if first:
             next()
             return None
+        if key.startswith(VIEW_RESPONSE_PREFIX) and stored is None:
+            # Claimed but never answered: the first delivery died on the way (a crash, a
+            # restart). Work it out again — saving the same page twice is a no-op — rather
+            # than answer with nothing, which would close the modal and lose the page.
+            next()
+            return None
         log.info("duplicate request ignored (%s)", key.split(":", 1)[0])
         if key.startswith(VIEW_RESPONSE_PREFIX) and stored is not None:
             return BoltResponse(
@@ -119,6 +125,8 @@ def remember_view_response(uow: UnitOfWork, body: dict[str, Any], response: Any)
     view = body.get("view") or {}
     if not view.get("id"):
         return
+    if isinstance(response, dict) and response.get("response_action") == "errors":
+        return  # it changed nothing; Next pressed again on the same inputs is worked out anew
     key = view_key("view_submission", body)
     try:
         with uow:
@@ -126,3 +134,5 @@ def remember_view_response(uow: UnitOfWork, body: dict[str, Any], response: Any)
             uow.commit()
     except StorageBusy:
         log.warning("could not store a view response for de-duplication")
+    except NotFound:  # the claim itself could not be made (the database was busy then)
+        log.warning("a view response was not kept: its request was never claimed")

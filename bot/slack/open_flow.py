@@ -16,7 +16,13 @@ from bot.slack.blocks.open_review import (
     open_review_view,
 )
 from bot.slack.grammar import OpenArgs
-from bot.slack.open_state import default_contacts, suggest_reference
+from bot.slack.open_state import (
+    WARNED_KEY,
+    default_contacts,
+    pseudonym_notice,
+    suggest_reference,
+)
+from forms.pseudonym import pseudonym_warnings
 
 
 def opened_text(opened: reviews.Opened) -> str:
@@ -66,6 +72,15 @@ def modal(
 def open_modal(
     ctx: Context, client: WebClient, *, trigger_id: str, team_id: str, channel: str, args: OpenArgs
 ) -> None:
-    """Open the modal, pre-filled with whatever the text form gave."""
-    view = modal(ctx, team_id=team_id, channel=channel, values=draft_from_args(args))
+    """Open the modal, pre-filled with whatever the text form gave. A pseudonym that looks
+    identifying is flagged at the top, as in the modal itself: Open review keeps it."""
+    warnings = pseudonym_warnings(args.child) if args.child else []
+    view = modal(
+        ctx,
+        team_id=team_id,
+        channel=channel,
+        values=draft_from_args(args),
+        notice=pseudonym_notice(warnings) if warnings else None,
+        extra_meta={WARNED_KEY: args.child} if warnings else None,
+    )
     client.views_open(trigger_id=trigger_id, view=view)

@@ -3,17 +3,17 @@
 One Jinja2 ``Environment`` per process, built on first use (package loader, autoescape on,
 ``StrictUndefined``): every answer is escaped where it is rendered, and a template that names a
 field the view-model lacks fails loudly instead of printing nothing. The HTML carries its CSS
-inline and refers to nothing outside itself; the PDF renderer is given a URL fetcher that
-refuses every URL, so nothing is ever fetched while rendering.
+inline and refers to nothing outside itself; the PDF renderer (:mod:`forms.pack.pdf`) is given a
+URL fetcher that refuses every URL, so nothing is ever fetched while rendering.
 """
 
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from forms.pack import pdf
 from forms.pack.model import Pack
 
 TEMPLATE = "pack/pack.html.j2"
@@ -49,22 +49,7 @@ def render_pack(pack: Pack) -> str:
 
 
 def render_pdf(html: str) -> bytes:
-    """The PDF of an HTML pack, laid out by WeasyPrint (A4, the pack's print stylesheet)."""
-    # Imported here: WeasyPrint is slow to import and only PDFs need it.
-    import weasyprint  # type: ignore[import-untyped]
-
-    fetcher = _refusing_fetcher(getattr(weasyprint, "URLFetcher", None))
-    document = weasyprint.HTML(string=html, base_url=None, url_fetcher=fetcher)
-    pdf: bytes = document.write_pdf()
-    return pdf
-
-
-def _refusing_fetcher(fetcher_class: Any) -> Any:
-    """A WeasyPrint URL fetcher that fetches nothing (the pack has no external assets)."""
-    if fetcher_class is not None:  # WeasyPrint 68 and later
-        return fetcher_class(allowed_protocols=())
-
-    def refuse(url: str) -> dict[str, Any]:
-        raise ValueError(f"the pack fetches no external resource ({url})")
-
-    return refuse
+    """The PDF of an HTML pack (A4, the pack's print stylesheet): laid out by WeasyPrint in
+    chunks on up to two worker processes and merged, every page marked and numbered (see
+    :mod:`forms.pack.pdf`)."""
+    return pdf.render_pdf(html)

@@ -1,7 +1,7 @@
 """Reviews: created with their returns, looked up by id or by (team, reference).
 
-The free-text fields (pseudonym, incident description) are stored through a ``TextCodec``
-(the bot's encrypts them, ``storage.crypto.TextCipher``)."""
+The free-text fields (pseudonym, incident description, case summary, attendees) are stored
+through a ``TextCodec`` (the bot's encrypts them, ``storage.crypto.TextCipher``)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, contains_eager
 
-from forms.records import NewReturn, NewReview, Review, ReviewStatus
+from forms.records import NewReturn, NewReview, PackRelease, Review, ReviewOutcome, ReviewStatus
 from storage.codec import PlainText, TextCodec
 from storage.errors import DuplicateReference, NotFound
 from storage.orm import PartnershipRow, ReviewRow
@@ -23,6 +23,7 @@ from storage.repositories.returns import create_return
 def to_review(row: ReviewRow, text: TextCodec) -> Review:
     """The domain record of a review row, its free text decrypted by ``text``."""
     pseudonym = text.decrypt(row.pseudonym) or ""  # NOT NULL: never None
+    attendees = text.decrypt(row.attendees)
     return Review(
         id=row.id,
         partnership_id=row.partnership_id,
@@ -46,6 +47,13 @@ def to_review(row: ReviewRow, text: TextCodec) -> Review:
         closed_at=row.closed_at,
         form_content=row.form_content,
         form_sha256=row.form_sha256,
+        case_summary=text.decrypt(row.case_summary),
+        attendees=tuple(attendees.split("\n")) if attendees else (),
+        pack_release=PackRelease(row.pack_release),
+        outcome=ReviewOutcome(row.outcome) if row.outcome else None,
+        panel_sent_date=row.panel_sent_date,
+        hold_reason=text.decrypt(row.hold_reason),
+        purged_at=row.purged_at,
     )
 
 
@@ -134,6 +142,24 @@ class SqlReviewRepository:
         """Hand the review to another coordinator."""
         row = self._row(review_id)
         row.owner = user_id
+        return self._flushed(row)
+
+    def set_summary(
+        self, review_id: int, case_summary: str | None, attendees: Sequence[str]
+    ) -> Review:
+        """Keep the coordinator's case summary and the meeting's attendees (one per line; a
+        name holding a line break is refused), both encrypted; None and () clear them."""
+        if any("\n" in name for name in attendees):
+            raise ValueError("an attendee's name cannot hold a line break")
+        row = self._row(review_id)
+        row.case_summary = self._text.encrypt(case_summary)
+        row.attendees = self._text.encrypt("\n".join(attendees)) if attendees else None
+        return self._flushed(row)
+
+    def set_pack_release(self, review_id: int, release: PackRelease) -> Review:
+        """Record whether the owner released the pack to the chair or held it."""
+        row = self._row(review_id)
+        row.pack_release = PackRelease(release).value
         return self._flushed(row)
 
     def _row(self, review_id: int) -> ReviewRow:

@@ -15,8 +15,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import pytest
-
 from bot.fakeslack import FakeSlack, Message, Sent, SlackPerson, View, flatten_blocks
 from bot.fakeslack.people import signed_headers
 from tests.e2e.conftest import (

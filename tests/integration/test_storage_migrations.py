@@ -23,6 +23,8 @@ TABLES = {
     "audit_log",
     "processed_requests",
     "key_fingerprints",
+    "packs",
+    "reminders",
 }
 
 

@@ -12,7 +12,9 @@ from bot.slack.grammar import (
     CommandError,
     HelpCommand,
     OpenArgs,
+    PackCommand,
     StatusCommand,
+    SummaryCommand,
     parse_command,
     usage_text,
 )
@@ -51,7 +53,9 @@ def test_help(text: str) -> None:
 
 def test_usage_lists_every_subcommand_with_an_example() -> None:
     usage = usage_text()
-    for example in ("`/rrm open`", 'child="Child A"', "`/rrm status RR-2026-014`", "`/rrm help`"):
+    for example in ("`/rrm open`", 'child="Child A"', "`/rrm status RR-2026-014`", "`/rrm help`",
+                    "`/rrm pack RR-2026-014`", "`/rrm pack RR-2026-014 to=@alex,@sam`",
+                    "`/rrm summary RR-2026-014`"):  # fmt: skip
         assert example in usage
     assert "<" not in usage  # nothing Slack would read as markup
 
@@ -72,6 +76,42 @@ def test_status() -> None:
 
 
 # -- /rrm open -----------------------------------------------------------------------------
+
+
+def test_pack() -> None:
+    assert parse_command("pack rr-2026-014") == PackCommand("RR-2026-014")
+    assert parse_command("Pack RR-1 to=<@U0A|alex>,<@U0B|sam b>,<@U0A|alex>") == PackCommand(
+        "RR-1", ("U0A", "U0B"))  # fmt: skip
+    assert parse_command("pack RR-1 to=<@U0A|alex>, <@U0B> @U0C") == PackCommand(
+        "RR-1", ("U0A", "U0B", "U0C"))  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("pack", "`/rrm pack` needs a reference, e.g. /rrm pack RR-2026-014"),
+        ("pack to=<@U0A>", "`/rrm pack` needs a reference, e.g. /rrm pack RR-2026-014"),
+        ("pack RR-1 to=", "`to=` needs at least one person, e.g. to=@alex,@sam"),
+        ("pack RR-1 to=@alex", "`@alex`: that is not a Slack user — type @ and pick the person"),
+        ("pack RR-1 to=<#C0X|cases>", "`&lt;#C0X|cases&gt;`: that is a channel, not a person"),
+        ("pack RR-1 cc=<@U0A>", "unknown key `cc=` — `/rrm pack` takes only to=@alex,@sam"),
+        ("pack RR-1 <@U0A>", "unexpected `&lt;@U0A&gt;` — name the people as to=@alex,@sam"),
+        ("pack RR-1 to=<@U0A> to=<@U0B>", "`to=` is given twice"),
+        ("summary", "`/rrm summary` needs a reference, e.g. /rrm summary RR-2026-014"),
+        ("summary RR-1 RR-2", "`/rrm summary` takes one reference"),
+        ("summary RR/1", "reference `RR/1`: use letters, digits and dashes only"),
+    ],
+)
+def test_pack_and_summary_mistakes(text: str, expected: str) -> None:
+    result = parse_command(text)
+    assert isinstance(result, CommandError)
+    assert result.problems[0].startswith(expected), result.problems
+    name = text.split()[0]
+    assert f"*How to use /rrm {name}*" in result.text
+
+
+def test_summary() -> None:
+    assert parse_command("summary rr-2026-014") == SummaryCommand("RR-2026-014")
 
 
 def test_open_with_everything() -> None:
@@ -250,7 +290,7 @@ _PIECES = st.sampled_from([
     "open", "status", "help", " ", "=", '"', "“", "”", "'", "‘", "’", "<", ">", "|", "@",
     "<@U0ABC|a b>", "@U0X1", "child=", "notified=", "meeting=", "period=", "..", ",",
     "agencies=", "2026-12-09", "10:00", "&amp;", "&lt;", "\n", "\x00", "under1=", "chair=",
-    "RR-1", "30/02/2026", "\u202e", "`",
+    "RR-1", "30/02/2026", "\u202e", "`", "pack", "summary", "to=", "to=<@U0A|a>",
 ])
 
 
@@ -258,7 +298,9 @@ _PIECES = st.sampled_from([
 @given(st.one_of(st.text(), st.lists(st.one_of(_PIECES, st.text(max_size=3))).map("".join)))
 def test_any_text_gives_a_command_or_an_error(text: str) -> None:
     result = parse_command(text)
-    assert isinstance(result, HelpCommand | StatusCommand | OpenArgs | CommandError)
+    assert isinstance(
+        result, HelpCommand | StatusCommand | OpenArgs | PackCommand | SummaryCommand | CommandError
+    )
     if isinstance(result, CommandError):
         assert result.problems and all(result.problems)
         assert "<" not in result.text and ">" not in result.text

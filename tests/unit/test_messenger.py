@@ -125,8 +125,12 @@ def test_lookups(messenger: SlackMessenger) -> None:
     assert messenger.lookup_email("PAT@police.example") == POLICE
     assert messenger.lookup_email("gone@police.example") is None
     assert messenger.lookup_email("nobody@example.org") is None
-    assert messenger.user_info(POLICE) == SlackUser(POLICE, "T0TEAM", "Europe/Dublin", False, False)
-    assert messenger.user_info(GONE) == SlackUser(GONE, "T0TEAM", "Europe/London", True, False)
+    assert messenger.user_info(POLICE) == SlackUser(
+        POLICE, "T0TEAM", "Europe/Dublin", False, False, "Pat Police"
+    )
+    assert messenger.user_info(GONE) == SlackUser(
+        GONE, "T0TEAM", "Europe/London", True, False, "Gone Person"
+    )
     assert messenger.user_info("U0NOBODY") is None
 
 

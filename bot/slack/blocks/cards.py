@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.slack.blocks.lifecycle import state_line
 from bot.slack.blocks.text import escape_mrkdwn as esc
 from forms.calendar import due_date_in_words
 from forms.records import AgencyReturn, ReturnState, Review
@@ -70,8 +71,9 @@ def status_card(
         f"Returns received: *{received} of {expected}*",
         "Overdue: " + (", ".join(esc(a) for a in overdue) if overdue else "none"),
     ]
-    if review.status.value != "open":
-        lines.append(f"Status: {review.status.value}")
+    final = state_line(review)  # "*Closed* — outcome: …" once no longer open
+    if final:
+        lines.append(final)
     text = f"Rapid review {review.reference}: {received} of {expected} returns received"
     blocks = [
         _section("\n".join(lines)),
@@ -87,9 +89,9 @@ def request_card(
 ) -> tuple[str, list[Block]]:
     """The DM to an agency contact: what is asked, for which review, by when, and the buttons."""
     value = json.dumps({"r": ret.id})
-    text = (
-        f"Rapid review {review.reference} ({review.pseudonym}): please send "
-        f"{ret.agency_name}'s agency return by {due_date_in_words(ret.due_date)}"
+    text = (  # the notification's text is mrkdwn too: escaped like the blocks
+        f"Rapid review {esc(review.reference)} ({esc(review.pseudonym)}): please send "
+        f"{esc(ret.agency_name)}'s agency return by {due_date_in_words(ret.due_date)}"
     )
     body = (
         f"*Agency return requested* — rapid review *{esc(review.reference)}* "

@@ -9,19 +9,27 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.services import reviews
+from bot.services import reminders, reviews
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack import open_flow
 from bot.slack.blocks.cards import STATE_LABELS, StatusLine, status_table
 from bot.slack.grammar import (
+    CloseCommand,
     CommandError,
     HelpCommand,
+    HoldCommand,
+    LockCommand,
     OpenArgs,
+    PackCommand,
+    RemindCommand,
     StatusCommand,
+    SummaryCommand,
     parse_command,
     usage_text,
 )
+from bot.slack.listeners import lifecycle, packs
+from forms.pseudonym import pseudonym_warnings
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +50,18 @@ def register(app: App, ctx: Context) -> None:
             _status(ctx, respond, team, actor, command.reference)
         elif isinstance(command, OpenArgs):
             _open(ctx, respond, client, body, command)
+        elif isinstance(command, PackCommand):
+            packs.pack_command(ctx, respond, body, command)
+        elif isinstance(command, SummaryCommand):
+            packs.summary_command(ctx, respond, client, body, command)
+        elif isinstance(command, LockCommand):
+            lifecycle.lock_command(ctx, respond, body, command)
+        elif isinstance(command, CloseCommand):
+            lifecycle.close_command(ctx, respond, client, body, command)
+        elif isinstance(command, HoldCommand):
+            lifecycle.hold_command(ctx, respond, body, command)
+        elif isinstance(command, RemindCommand):
+            _remind(ctx, respond, team, actor, command.reference)
 
 
 def _status(ctx: Context, respond: Respond, team: str, actor: str, ref: str | None) -> None:
@@ -55,17 +75,29 @@ def _status(ctx: Context, respond: Respond, team: str, actor: str, ref: str | No
         return
     blocks: list[dict[str, Any]] = []
     for item in found[:10]:
+        sent = reminders.sent_by_agency(ctx, item.review.id)
         lines = [
             StatusLine(
                 r.agency,
                 r.contact,
-                STATE_LABELS[r.state] + (" — *overdue*" if r.overdue else ""),
+                STATE_LABELS[r.state]
+                + (" — *overdue*" if r.overdue else "")
+                + f" — reminders sent: {sent.get(r.agency, 0)}",
                 r.due,
             )
             for r in item.rows
         ]
         blocks += status_table(item.review.reference, item.review.pseudonym, lines)
     respond(text=f"Status of {len(found)} review(s)", blocks=blocks, response_type="ephemeral")
+
+
+def _remind(ctx: Context, respond: Respond, team: str, actor: str, reference: str) -> None:
+    try:
+        done = reminders.remind(ctx, team_id=team, actor=actor, reference=reference)
+    except ServiceError as exc:
+        respond(text=exc.message, response_type="ephemeral")
+        return
+    respond(text=done.text, response_type="ephemeral")
 
 
 def _open(
@@ -77,7 +109,7 @@ def _open(
     except ServiceError as exc:
         respond(text=exc.message, response_type="ephemeral")
         return
-    if args.missing:
+    if args.missing or (args.child and pseudonym_warnings(args.child)):  # the modal warns
         open_flow.open_modal(
             ctx, client, trigger_id=body["trigger_id"], team_id=team, channel=channel, args=args
         )

@@ -32,7 +32,11 @@ def register(app: App, ctx: Context) -> None:
         try:
             meta = p.view_meta(body)
             reviews.require_coordinator(ctx, p.actor(body))
-        except (p.BadPayload, ServiceError):
+        except p.BadPayload:
+            return
+        except ServiceError as exc:  # say why, where the person clicked
+            if view.get("id"):
+                client.views_update(view_id=view["id"], view=_refusal(exc.message))
             return
         values = draft_from_state(p.state_values(body))
         client.views_update(
@@ -94,3 +98,13 @@ def register(app: App, ctx: Context) -> None:
                 "errors": {field_block("reference"): exc.message[:150]},
             }, None
         return None, created
+
+
+def _refusal(message: str) -> dict[str, Any]:
+    """The modal replaced by why nothing happened (plain text: never mrkdwn)."""
+    return {
+        "type": "modal",
+        "title": {"type": "plain_text", "text": "Open a review"},
+        "close": {"type": "plain_text", "text": "Close"},
+        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": message[:2900]}}],
+    }

@@ -10,6 +10,7 @@ from typing import Any
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
+from bot.faults import AFTER_COMMIT, BEFORE_COMMIT, kill_point
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError, StaleSection, TryAgain
@@ -19,8 +20,10 @@ from bot.slack.listeners import payload as p
 from bot.slack.middleware import remember_view_response
 from bot.slack.view_state import raw_from_state, raw_row_from_state
 from forms.model import RepeatQuestion
+from storage.errors import StorageBusy
 
 log = logging.getLogger(__name__)
+TRY_AGAIN = "Couldn't save just now — press Next again; your text is still here."
 
 
 def _message_view(text: str) -> dict[str, Any]:
@@ -56,6 +59,13 @@ def register(app: App, ctx: Context) -> None:
                     "This form can't be read any more. Close it and press Continue in the request."
                 ),
             }
+        except StorageBusy:  # the database was busy or down before the page could be saved
+            first = next(iter(_input_blocks(body)), None)
+            response = (
+                {"response_action": "errors", "errors": {first: TRY_AGAIN}}
+                if first
+                else {"response_action": "update", "view": _message_view(TRY_AGAIN)}
+            )
         answer(ack, body, response)
 
     def _save_page(body: dict[str, Any]) -> dict[str, Any]:
@@ -73,6 +83,7 @@ def register(app: App, ctx: Context) -> None:
                 ),
             }
         raw = raw_from_state(p.state_values(body), current.page.section)
+        kill_point(BEFORE_COMMIT)
         try:
             saved = rs.save_page(
                 ctx,
@@ -113,6 +124,7 @@ def register(app: App, ctx: Context) -> None:
                     current, referral_route=route, draft=raw, notice=mapped.notice
                 ),
             }
+        kill_point(AFTER_COMMIT)
         view = saved.view
         shown = rs.ReturnView(
             view.review, view.ret, view.form, view.answers, view.revisions, saved.next_page

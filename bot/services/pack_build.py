@@ -1,0 +1,195 @@
+"""Compiling a meeting pack: load the review, every return with its answers and the audit log,
+build the pack's view-model, render HTML and PDF, and record the pack (never its content).
+
+Callers check roles first (``bot.services.packs``); this module only compiles.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from bot.messenger import DeliveryFailed
+from bot.services import pack_history as history
+from bot.services.context import Context
+from bot.services.errors import NotFound, TryAgain
+from forms.loader import load_question_set_text
+from forms.model import QuestionSet
+from forms.pack import PackInput, ReturnInput, build_pack, render_html, render_pdf
+from forms.records import NewPack, PackKind, Review
+from storage.repositories.packs import DuplicatePackVersion
+
+SYSTEM = "system"
+"""The actor of what the bot does by itself (the reminder sweep's drafts and chair packs)."""
+_TRIES = 3
+_UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9-]+")
+
+
+@dataclass(frozen=True)
+class CompiledPack:
+    """A pack as rendered, held only in memory until it is delivered or written out.
+    ``pdf`` is None when only the HTML was asked for (``rrm pack --format html``)."""
+
+    pack_id: int
+    review: Review
+    version: int
+    kind: PackKind
+    created_by: str
+    recipients: tuple[str, ...]
+    html: str = field(repr=False)
+    pdf: bytes | None = field(repr=False)
+    html_sha256: str
+    pdf_sha256: str | None
+    filename_stem: str
+
+    @property
+    def html_bytes(self) -> bytes:
+        """The HTML file's bytes (UTF-8): what ``html_sha256`` is the hash of."""
+        return self.html.encode("utf-8")
+
+
+@lru_cache(maxsize=32)
+def _form(text: str) -> QuestionSet:
+    return load_question_set_text(text, "the question set stored with the review")
+
+
+def display_name(ctx: Context, user_id: str) -> str:
+    """How a person is named on the cover: their Slack name when the messenger's user record
+    carries one (``name``), otherwise their Slack user id."""
+    try:
+        user = ctx.messenger.user_info(user_id)
+    except DeliveryFailed:
+        return user_id
+    name = user.name if user is not None else None
+    return name if name and name.strip() else user_id
+
+
+def filename_stem(review: Review, version: int, kind: PackKind) -> str:
+    """``RR-2026-014-v2`` (``-draft`` added to the owner's draft): safe as a file name."""
+    reference = _UNSAFE_IN_FILENAME.sub("-", review.reference).strip("-") or f"review-{review.id}"
+    return f"{reference}-v{version}" + ("-draft" if kind is PackKind.DRAFT else "")
+
+
+def load_review(ctx: Context, team_id: str, reference_or_id: str | int) -> Review:
+    """The review by id or by reference, in ``team_id`` only; NotFound otherwise."""
+    with ctx.uow as uow:
+        if isinstance(reference_or_id, int):
+            review = uow.reviews.get(reference_or_id)
+        else:
+            review = uow.reviews.get_by_reference(team_id, reference_or_id.strip().upper())
+    if review is None or review.team_id != team_id:
+        shown = reference_or_id if isinstance(reference_or_id, int) else reference_or_id.upper()
+        raise NotFound(f"There is no review {shown}. `/rrm status` lists them.")
+    return review
+
+
+def _inputs(
+    ctx: Context,
+    review: Review,
+    kind: PackKind,
+    recipients: Sequence[str],
+    retention_days: int | None,
+) -> PackInput:
+    with ctx.uow as uow:
+        returns = uow.returns.list_for_review(review.id)
+        answers = {r.id: uow.answers.get(r.id) for r in returns}
+        audit = uow.audit.list_for_review(review.id)
+        version = uow.packs.next_version(review.id)
+    typed_by: dict[int, str | None] = {}
+    for r in returns:
+        coordinator = history.entered_by(audit, r, ctx.is_coordinator)
+        typed_by[r.id] = display_name(ctx, coordinator) if coordinator else None
+    return PackInput(
+        review=review,
+        partnership=ctx.config.partnership.name,
+        form=_form(review.form_content),
+        returns=[
+            ReturnInput(
+                ret=r,
+                answers=answers[r.id],
+                reminders_sent=history.reminders_sent(audit, r.id),
+                amended_at=history.amended_at(audit, r),
+                entered_by=typed_by[r.id],
+            )
+            for r in returns
+        ],
+        version=version,
+        generated_at=ctx.now(),
+        today=ctx.today(),
+        calendar=ctx.calendar,
+        tz=ctx.zone,
+        recipients=[display_name(ctx, user) for user in recipients],
+        changed_since=history.changed_since_notes(audit, returns),
+        case_summary=review.case_summary,
+        attendees=review.attendees,
+        chair_name=display_name(ctx, review.chair),
+        draft=kind is PackKind.DRAFT,
+        retention_days=retention_days,
+    )
+
+
+def compile_pack(
+    ctx: Context,
+    *,
+    team_id: str,
+    actor: str,
+    reference_or_id: str | int,
+    kind: PackKind,
+    recipients: Sequence[str],
+    pdf: bool = True,
+    retention_days: int | None = None,
+) -> CompiledPack:
+    """Compile the review's next pack version for ``recipients`` (Slack user ids, listed on
+    the cover by name), render it, and record it with its sha256 — never its content — and
+    audit ``pack.compiled``. Takes seconds (the PDF): never call it before answering Slack.
+
+    Raises NotFound for a review not in ``team_id``; TryAgain if other processes kept taking
+    the version first.
+    """
+    review = load_review(ctx, team_id, reference_or_id)
+    recipients = tuple(dict.fromkeys(recipients))
+    for _ in range(_TRIES):
+        inp = _inputs(ctx, review, kind, recipients, retention_days)
+        html = render_html(build_pack(inp))
+        pdf_bytes = render_pdf(html) if pdf else None
+        html_sha = hashlib.sha256(html.encode("utf-8")).hexdigest()
+        pdf_sha = hashlib.sha256(pdf_bytes).hexdigest() if pdf_bytes is not None else None
+        now = ctx.now()
+        new = NewPack(review.id, inp.version, kind, now, actor, recipients, html_sha, pdf_sha)
+        try:
+            with ctx.uow as uow:
+                record = uow.packs.add(new)
+                uow.audit.add(
+                    review.team_id,
+                    actor,
+                    history.COMPILED,
+                    now,
+                    review_id=review.id,
+                    details={
+                        "version": record.version,
+                        "kind": kind.value,
+                        "recipients": list(recipients),
+                        "html_sha256": html_sha,
+                        "pdf_sha256": pdf_sha,
+                    },
+                )
+                uow.commit()
+        except DuplicatePackVersion:
+            continue  # compiled at the same moment elsewhere: this one becomes the next version
+        return CompiledPack(
+            pack_id=record.id,
+            review=review,
+            version=record.version,
+            kind=kind,
+            created_by=actor,
+            recipients=recipients,
+            html=html,
+            pdf=pdf_bytes,
+            html_sha256=html_sha,
+            pdf_sha256=pdf_sha,
+            filename_stem=filename_stem(review, record.version, kind),
+        )
+    raise TryAgain("The pack was being compiled elsewhere at the same time; ask for it again.")

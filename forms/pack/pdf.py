@@ -1,0 +1,940 @@
+"""The pack as one PDF: WeasyPrint lays out chunks of the HTML in worker processes; pypdf merges.
+
+Why chunks. WeasyPrint uses one core, keeps every laid-out page in memory until the PDF is
+written (about 1 MB a page here), and costs about one text layout per line and a few
+milliseconds per page: a pack for 30 agencies runs to some 500 pages. So the HTML is cut into
+chunks, (at most) two worker processes render them to PDF in parallel, and this process merges
+the PDFs in order.
+
+Where it is cut. Only where the printed pack starts a page anyway: before each
+``<section class="major ...">`` (every major section, and every return in Appendix A but the
+first). A part too long for one chunk (the merged chronology, a very long return) is also cut at
+one of the ``<!--pdf:split-->`` marks the templates put between entries: the next chunk starts
+on a new page, re-opens the section (without its id) and carries the section's running header.
+The cover and contents are a chunk of their own, rendered once every other chunk is laid out.
+
+What spans chunks, and who does it:
+
+- the marking (OFFICIAL-SENSITIVE) at the top and bottom of every page, and "Page n of m" at the
+  bottom right: written onto every merged page, where the print stylesheet's ``@top-center``,
+  ``@bottom-center`` and ``@bottom-right`` boxes put them (those boxes are switched off in the
+  chunks), in Helvetica, a PDF standard font: nothing is embedded, and the text extracts;
+- the running headers (reference, section, version): the print stylesheet, in every chunk;
+- the contents list's page numbers: written into the contents chunk as literals;
+- internal links, named destinations and the outline (bookmarks): taken out of each chunk
+  (WeasyPrint reports their positions) and put into the merged document.
+
+The workers are ``python -P`` processes running this file: they import WeasyPrint and nothing of
+the application, talk length-prefixed pickles over pipes, and exit when the PDF is done, so the
+memory they used goes back to the system.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import ctypes.util
+import functools
+import io
+import itertools
+import math
+import os
+import pickle
+import re
+import resource
+import struct
+import subprocess
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+SPLIT_MARK = "<!--pdf:split-->"
+"""Where the templates allow a long part to be cut between chunks (the next chunk starts a page)."""
+
+MARKING = "OFFICIAL-SENSITIVE"
+"""Written at the top and bottom of every page (as the print stylesheet's margin boxes do)."""
+
+CHUNK_SIZE = 230_000
+"""The most a chunk holds, unless one part between two possible cuts is bigger, as the length of
+its HTML with each tag counted as :data:`TAG_WEIGHT` characters more (a box costs memory as
+about that much text does). About 40 pages: a worker peaks at its interpreter and WeasyPrint
+(about 50 MB) plus about 50 MB. Smaller chunks cost time: each chunk subsets and embeds its own
+fonts (about 0.2 s with fontTools, a few milliseconds with the system library HarfBuzz-Subset)."""
+
+TAG_WEIGHT = 20
+
+MAX_WORKERS = 2
+
+_PT_PER_PX = 0.75  # WeasyPrint's CSS px to PDF points (zoom 1)
+_MM = 72 / 25.4
+
+# What is written onto every page, where pack.css's @page puts it: margins 20 mm (top),
+# 18 mm (bottom) and 15 mm (right); each text vertically centred in its margin.
+_PAGE_TOP_PT = 20 * _MM
+_PAGE_BOTTOM_PT = 18 * _MM
+_PAGE_RIGHT_PT = 15 * _MM
+_MARK_PT, _MARK_TRACKING, _MARK_RGB = 9.0, 0.08, (0x8B, 0x1A, 0x1A)
+_NUMBER_PT, _NUMBER_RGB = 8.0, (0x33, 0x33, 0x33)
+_MARK_FONT, _NUMBER_FONT = "/RRMMarking", "/RRMPageNumber"
+_STAMP_FAMILY = "Arial"  # the margin boxes' first choice; fontconfig finds what stands in for it
+
+# Helvetica's advance widths (per 1000 em, Adobe's core-font AFMs), if no system font is found.
+_HELVETICA = {" ": 278, "P": 667, "a": 556, "g": 556, "e": 556, "o": 556, "f": 278}
+_HELVETICA_BOLD = {
+    "A": 722, "B": 722, "C": 722, "D": 722, "E": 667, "F": 611, "G": 778, "H": 722, "I": 278,
+    "J": 556, "K": 722, "L": 611, "M": 833, "N": 722, "O": 778, "P": 667, "Q": 778, "R": 722,
+    "S": 667, "T": 611, "U": 722, "V": 667, "W": 944, "X": 667, "Y": 667, "Z": 611, "-": 333,
+    " ": 278,
+}  # fmt: skip
+
+# In every chunk: no marking or page number (written after merging), and the running headers
+# kept out of the middle third of the margins, where the marking goes; a hidden block that sets
+# the running header in a continuation chunk.
+_CHUNK_CSS = """
+@page {
+  @top-center { content: none; }
+  @bottom-center { content: none; }
+  @bottom-right { content: none; }
+  @top-left { width: 70mm; }
+  @top-right { width: 70mm; }
+  @bottom-left { width: 70mm; }
+}
+.pdf-section { string-set: section content(); position: absolute; visibility: hidden; }
+"""
+
+_BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+_MAJOR = re.compile(r'<section class="major[ "]')
+_SECTION = re.compile(r'<section class="([^"]*)"[^>]*>')
+_H2 = re.compile(r"<h2\b[^>]*>(.*?)</h2>", re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_TOC = re.compile(r'<nav class="toc".*?</nav>', re.DOTALL)
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+@dataclass(frozen=True)
+class PdfStats:
+    """How a PDF was made: chunks, workers and their peak memory, where the time went."""
+
+    pages: int
+    chunks: int
+    workers: int
+    worker_peak_kb: tuple[int, ...]
+    chunk_pages: tuple[int, ...]
+    chunk_cpu_s: tuple[float, ...]
+    front_renders: int
+    seconds: dict[str, float]
+
+
+@dataclass
+class Plan:
+    """The HTML cut for rendering: ``front`` (cover and contents) and ``chunks``, each to be
+    wrapped in the document's head and the start of its body (:meth:`document`)."""
+
+    head: str
+    prefix: str
+    front: str
+    chunks: list[str]
+    tail: str
+    toc_targets: list[str] = field(default_factory=list)
+
+    def document(self, content: str, extra_css: str = "") -> str:
+        """A whole HTML document holding ``content``."""
+        style = f"<style>{_CHUNK_CSS}{extra_css}</style>\n"
+        head = self.head.replace("</head>", style + "</head>", 1)
+        return head + self.prefix + content + self.tail
+
+
+def render_pdf(html: str, *, workers: int | None = None, chunk_size: int = CHUNK_SIZE) -> bytes:
+    """The PDF of an HTML pack (see the module docstring for how)."""
+    return render_pdf_with_stats(html, workers=workers, chunk_size=chunk_size)[0]
+
+
+def render_pdf_with_stats(
+    html: str, *, workers: int | None = None, chunk_size: int = CHUNK_SIZE
+) -> tuple[bytes, PdfStats]:
+    """:func:`render_pdf`, and how it went."""
+    started = time.perf_counter()
+    count = max(1, min(workers or _cores(), MAX_WORKERS))
+    pool = [_Worker() for _ in range(count)]  # they import WeasyPrint while we plan
+    fonts: list[tuple[StampFont, StampFont]] = []
+    finding = threading.Thread(target=lambda: fonts.append(stamp_fonts()), daemon=True)
+    finding.start()  # while the workers render
+    try:
+        plan = plan_chunks(html, chunk_size)
+        planned = time.perf_counter()
+        run = _Run(plan, pool[: max(1, min(count, len(plan.chunks) + 1))])
+        run.go()
+        rendered = time.perf_counter()
+    finally:
+        for worker in pool:
+            worker.close()
+    chunks = [run.front, *run.results]
+    finding.join()
+    pdf = merge(chunks, fonts[0] if fonts else None)
+    done = time.perf_counter()
+    stats = PdfStats(
+        pages=sum(c.pages for c in chunks),
+        chunks=len(chunks),
+        workers=len(run.pool),
+        worker_peak_kb=tuple(w.peak_kb for w in run.pool),
+        chunk_pages=tuple(c.pages for c in chunks),
+        chunk_cpu_s=tuple(round(c.cpu_s, 2) for c in chunks),
+        front_renders=run.front_renders,
+        seconds={
+            "plan": planned - started,
+            "render": rendered - planned,
+            "merge": done - rendered,
+        },
+    )
+    return pdf, stats
+
+
+# --- planning -------------------------------------------------------------------------------
+
+
+def plan_chunks(html: str, chunk_size: int = CHUNK_SIZE) -> Plan:
+    """Cut the HTML into the front (cover and contents) and chunks of at most ``chunk_size``
+    (see :data:`CHUNK_SIZE`), unless one part between two possible cuts is bigger."""
+    body = _BODY.search(html)
+    end = html.rfind("</body>")
+    if body is None or end < body.end():
+        return Plan(head="", prefix="", front=html, chunks=[], tail="")
+    head, inner, tail = html[: body.end()], html[body.end() : end], html[end:]
+    first = inner.find("<section")
+    prefix = inner[:first] if first >= 0 else ""
+    rest = inner[len(prefix) :]
+    starts = [m.start() for m in _MAJOR.finditer(rest)]
+    front = rest[: starts[0]] if starts else rest
+    units = [rest[a:b] for a, b in zip(starts, [*starts[1:], len(rest)], strict=True)]
+    toc = _TOC.search(front)
+    return Plan(
+        head=head,
+        prefix=prefix,
+        front=front,
+        chunks=_pack(units, max(1, chunk_size)),
+        tail=tail,
+        toc_targets=_HREF.findall(toc.group(0)) if toc else [],
+    )
+
+
+def _pack(units: Sequence[str], limit: int) -> list[str]:
+    """Consecutive units into chunks of at most ``limit`` (:func:`_size`); a bigger unit is cut
+    at its split marks, and each piece after the first starts a chunk of its own."""
+    chunks: list[str] = []
+    current: list[str] = []
+    size = 0
+    for unit in units:
+        pieces = _split(unit, limit) if _size(unit) > limit else [unit]
+        for n, piece in enumerate(pieces):
+            if current and (n > 0 or size + _size(piece) > limit):
+                chunks.append("".join(current))
+                current, size = [], 0
+            current.append(piece)
+            size += _size(piece)
+    if current:
+        chunks.append("".join(current))
+    return chunks
+
+
+def _size(html: str) -> int:
+    return len(html) + TAG_WEIGHT * html.count("<")
+
+
+def _split(unit: str, limit: int) -> list[str]:
+    """A unit cut at the split marks nearest to equal parts; later parts re-open the section."""
+    marks = [m.start() for m in re.finditer(re.escape(SPLIT_MARK), unit)]
+    parts = math.ceil(_size(unit) / limit)
+    cuts: list[int] = []
+    for k in range(1, parts):
+        if not marks:
+            break
+        target = len(unit) * k // parts
+        best = min(marks, key=lambda m: abs(m - target))
+        if best > (cuts[-1] if cuts else 0):
+            cuts.append(best)
+    bounds = [0, *cuts, len(unit)]
+    return [
+        unit[a:b] if a == 0 else _reopen(unit[:a]) + unit[a:b]
+        for a, b in itertools.pairwise(bounds)
+    ]
+
+
+def _reopen(before: str) -> str:
+    """What a continuation chunk starts with: the section it is in (no id, never "flow") and a
+    hidden span that sets the running header to the section's heading."""
+    sections = list(_SECTION.finditer(before))
+    if not sections:
+        return ""
+    classes = " ".join(c for c in sections[-1].group(1).split() if c != "flow") or "major"
+    headings = _H2.findall(before, sections[-1].start())
+    if not headings:
+        return f'<section class="{classes}">'
+    title = " ".join(_TAG.sub("", headings[-1]).split())
+    return f'<section class="{classes}"><div class="pdf-section">{title}</div>'
+
+
+# --- rendering ------------------------------------------------------------------------------
+
+
+@dataclass
+class Chunk:
+    """One rendered chunk: its PDF, and what crosses chunks (positions in PDF points)."""
+
+    pdf: bytes
+    pages: int
+    anchors: list[tuple[int, str, float, float]]  # page, name, x, y
+    links: list[tuple[int, str, tuple[float, float, float, float]]]  # page, anchor, rect
+    bookmarks: list[tuple[int, int, str, float, float, str]]  # page, level, label, x, y, state
+    peak_kb: int = 0
+    cpu_s: float = 0.0
+
+
+class _Worker:
+    """One worker process (this file run with ``python -P``), fed documents over a pipe."""
+
+    def __init__(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-P", str(Path(__file__).resolve()), "--worker"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+        )
+        self.peak_kb = 0
+
+    def render(self, document: str, laid_out: Callable[[Chunk], None] | None = None) -> Chunk:
+        """The document rendered; ``laid_out`` is called with the page count and anchors as
+        soon as the layout is done, before the PDF is drawn."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        _send(self.process.stdin, document)
+        while True:
+            reply = _receive(self.process.stdout)
+            if not isinstance(reply, tuple) or len(reply) != 2:
+                raise RuntimeError("the PDF worker stopped without an answer")
+            kind, value = reply
+            if kind == "error":
+                raise RuntimeError(f"the PDF worker failed:\n{value}")
+            chunk = Chunk(**value)
+            if kind == "layout":
+                if laid_out is not None:
+                    laid_out(chunk)
+                continue
+            self.peak_kb = max(self.peak_kb, chunk.peak_kb)
+            return chunk
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+
+
+_PROBE = -1
+
+
+class _Run:
+    """The chunks, longest first, on whichever worker is free; then a probe of the front
+    (cover and contents, with made-up page numbers) to learn how many pages it takes; then the
+    front itself on the first worker to find nothing else to do, once every chunk is laid out
+    (while the other worker may still be drawing its last chunk)."""
+
+    def __init__(self, plan: Plan, pool: Sequence[_Worker]) -> None:
+        self.plan = plan
+        self.pool = list(pool)
+        order = sorted(range(len(plan.chunks)), key=lambda i: -len(plan.chunks[i]))
+        self.queue = [*order, _PROBE] if plan.chunks else []
+        self.lock = threading.Lock()
+        self.layouts: dict[int, Chunk] = {}
+        self.done: dict[int, Chunk] = {}
+        self.ready = threading.Event()  # every chunk laid out, and the probe done
+        self.probe: Chunk | None = None
+        self.errors: list[BaseException] = []
+        self.front_claimed = False
+        self.front_renders = 0
+        self._front: Chunk | None = None
+        if not plan.chunks:
+            self.ready.set()
+
+    @property
+    def front(self) -> Chunk:
+        assert self._front is not None
+        return self._front
+
+    @property
+    def results(self) -> list[Chunk]:
+        return [self.done[i] for i in range(len(self.plan.chunks))]
+
+    def go(self) -> None:
+        threads = [threading.Thread(target=self._drive, args=(w,), daemon=True) for w in self.pool]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if self.errors:
+            raise self.errors[0]
+        if self._front is None:
+            raise RuntimeError("the PDF's cover and contents were not rendered")
+
+    def _drive(self, worker: _Worker) -> None:
+        try:
+            while True:
+                with self.lock:
+                    if self.errors:
+                        return
+                    index = self.queue.pop(0) if self.queue else None
+                    if index is None:
+                        if self.front_claimed:
+                            return
+                        self.front_claimed = True
+                if index is None:
+                    break
+                if index == _PROBE:
+                    probe = worker.render(self._front_document({}, placeholder=True))
+                    with self.lock:
+                        self.probe = probe
+                        self._check_ready()
+                    continue
+                document = self.plan.document(self.plan.chunks[index])
+                self.plan.chunks[index] = ""  # sent: let it go
+                chunk = worker.render(document, functools.partial(self._laid_out, index))
+                with self.lock:
+                    self.done[index] = chunk
+            while not self.ready.wait(0.5):
+                with self.lock:
+                    if self.errors:
+                        return
+            self._front = self._render_front(worker)
+        except BaseException as error:
+            with self.lock:
+                self.errors.append(error)
+            self.ready.set()
+
+    def _laid_out(self, index: int, chunk: Chunk) -> None:
+        with self.lock:
+            self.layouts[index] = chunk
+            self._check_ready()
+
+    def _check_ready(self) -> None:
+        if len(self.layouts) == len(self.plan.chunks) and self.probe is not None:
+            self.ready.set()
+
+    def _front_document(self, numbers: dict[str, int], placeholder: bool = False) -> str:
+        if placeholder:
+            numbers = dict.fromkeys(self.plan.toc_targets, 999)
+        return self.plan.document(self.plan.front, _toc_css(numbers))
+
+    def _render_front(self, worker: _Worker) -> Chunk:
+        """The contents' page numbers depend on how many pages the front itself takes and
+        where its own targets fall: take both from the probe (or guess two pages, own targets
+        on page 1), render, and render again if that was wrong."""
+        plan = self.plan
+        found: dict[str, int] = {}
+        start = 0
+        for index in range(len(plan.chunks)):
+            chunk = self.layouts[index]
+            for page, name, _, _ in chunk.anchors:
+                found.setdefault(name, start + page)
+            start += chunk.pages
+        own_targets = [t for t in plan.toc_targets if t not in found]
+
+        def own_pages(front: Chunk) -> dict[str, int]:
+            placed: dict[str, int] = {}
+            for page, name, _, _ in front.anchors:
+                placed.setdefault(name, page + 1)
+            return {t: placed[t] for t in own_targets if t in placed}
+
+        if self.probe is not None:
+            front_pages, own = self.probe.pages, own_pages(self.probe)
+        else:
+            front_pages, own = 2, dict.fromkeys(own_targets, 1)
+        while True:
+            self.front_renders += 1
+            numbers = {t: front_pages + found[t] + 1 for t in plan.toc_targets if t in found}
+            front = worker.render(self._front_document({**numbers, **own}))
+            if (front.pages, own_pages(front)) == (front_pages, own) or self.front_renders == 3:
+                return front
+            front_pages, own = front.pages, own_pages(front)
+
+
+def _toc_css(numbers: dict[str, int]) -> str:
+    rules = [
+        f'.toc a[href="#{_css_string(name)}"]::after {{ content: leader(".") " {number}"; }}'
+        for name, number in numbers.items()
+    ]
+    return "@media print {\n" + "\n".join(rules) + "\n}\n"
+
+
+def _css_string(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+# --- the font for what is written onto the pages --------------------------------------------
+
+
+@dataclass(frozen=True)
+class StampFont:
+    """A font for the text written onto the merged pages: a subset of the font fontconfig
+    picks for the margin boxes' family (Arial, or what stands in for it), embedded as a
+    TrueType font; or, where that cannot be had, Helvetica (a PDF standard font, not embedded).
+    Either way the text is WinAnsi-encoded ASCII, so it extracts."""
+
+    base_font: str
+    widths: dict[str, float]  # per 1000 em, for the characters written
+    default_width: float
+    file: bytes = b""
+    bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)
+    ascent: float = 0.0
+    descent: float = 0.0
+    cap_height: float = 0.0
+
+    def width(self, text: str, size: float) -> float:
+        return sum(self.widths.get(c, self.default_width) for c in text) * size / 1000
+
+
+def stamp_fonts() -> tuple[StampFont, StampFont]:
+    """The bold font for the marking and the regular one for page numbers."""
+    mark_text = "".join(sorted(set(MARKING)))
+    number_text = "Page of 0123456789"
+    return (
+        _system_font(f"{_STAMP_FAMILY}:bold", mark_text)
+        or StampFont("Helvetica-Bold", dict(_HELVETICA_BOLD), 667.0),
+        _system_font(_STAMP_FAMILY, number_text) or StampFont("Helvetica", dict(_HELVETICA), 556.0),
+    )
+
+
+def _system_font(pattern: str, text: str) -> StampFont | None:
+    """A subset holding ``text`` of the font fontconfig matches to ``pattern``, or None."""
+    try:
+        found = _fontconfig_match(pattern)
+        if found is None or not text.isascii():
+            return None
+        from fontTools import subset  # type: ignore[import-untyped]
+        from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
+
+        font = TTFont(found[0], fontNumber=found[1], lazy=True)
+        for tag in ("GSUB", "GPOS", "GDEF", "kern", "morx", "BASE", "JSTF"):
+            if tag in font:
+                del font[tag]  # not needed, and fontTools would read them to subset
+        options = subset.Options(hinting=False, notdef_outline=True, layout_features=[])
+        options.drop_tables += ["FFTM", "DSIG", "PfEd", "Feat", "Silf", "Sill", "Glat", "Gloc"]
+        subsetter = subset.Subsetter(options)
+        subsetter.populate(text=text)
+        subsetter.subset(font)
+        scale = 1000 / font["head"].unitsPerEm
+        cmap = font.getBestCmap()
+        advances = font["hmtx"].metrics
+        widths = {c: advances[cmap[ord(c)]][0] * scale for c in set(text) if ord(c) in cmap}
+        if set(text) - set(widths):
+            return None
+        head, hhea = font["head"], font["hhea"]
+        os2 = font.get("OS/2", None)
+        name = font["name"].getDebugName(6) or "Font"
+        out = io.BytesIO()
+        font.save(out)
+        return StampFont(
+            base_font="RRMPGN+" + re.sub(r"[^A-Za-z0-9-]", "", name),
+            widths=widths,
+            default_width=max(widths.values()),
+            file=out.getvalue(),
+            bbox=(head.xMin * scale, head.yMin * scale, head.xMax * scale, head.yMax * scale),
+            ascent=hhea.ascent * scale,
+            descent=hhea.descent * scale,
+            cap_height=getattr(os2, "sCapHeight", hhea.ascent) * scale,
+        )
+    except Exception:  # any failure here means Helvetica instead
+        return None
+
+
+def _fontconfig_match(pattern: str) -> tuple[str, int] | None:
+    """The file and face index fontconfig matches to a pattern such as ``Arial:bold``."""
+    name = ctypes.util.find_library("fontconfig")
+    if name is None:
+        return None
+    fc = ctypes.CDLL(name)
+    fc.FcInitLoadConfigAndFonts.restype = ctypes.c_void_p
+    fc.FcNameParse.restype = ctypes.c_void_p
+    fc.FcNameParse.argtypes = [ctypes.c_char_p]
+    fc.FcConfigSubstitute.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_int]
+    fc.FcDefaultSubstitute.argtypes = [ctypes.c_void_p]
+    fc.FcFontMatch.restype = ctypes.c_void_p
+    fc.FcFontMatch.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.POINTER(ctypes.c_int)]
+    fc.FcPatternGetString.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_char_p)
+    ]  # fmt: skip
+    fc.FcPatternGetInteger.argtypes = [
+        ctypes.c_void_p, ctypes.c_char_p, ctypes.c_int, ctypes.POINTER(ctypes.c_int)
+    ]  # fmt: skip
+    fc.FcPatternDestroy.argtypes = [ctypes.c_void_p]
+    fc.FcConfigDestroy.argtypes = [ctypes.c_void_p]
+    config = fc.FcInitLoadConfigAndFonts()
+    if not config:
+        return None
+    wanted = fc.FcNameParse(pattern.encode())
+    try:
+        fc.FcConfigSubstitute(config, wanted, 0)  # FcMatchPattern
+        fc.FcDefaultSubstitute(wanted)
+        result = ctypes.c_int()
+        match = fc.FcFontMatch(config, wanted, ctypes.byref(result))
+        if not match:
+            return None
+        try:
+            file, index = ctypes.c_char_p(), ctypes.c_int()
+            if fc.FcPatternGetString(match, b"file", 0, ctypes.byref(file)) != 0 or not file.value:
+                return None
+            fc.FcPatternGetInteger(match, b"index", 0, ctypes.byref(index))
+            return file.value.decode(), index.value
+        finally:
+            fc.FcPatternDestroy(match)
+    finally:
+        fc.FcPatternDestroy(wanted)
+        fc.FcConfigDestroy(config)
+
+
+def _font_object(writer: Any, font: StampFont) -> Any:
+    """The font's PDF objects, added to the writer; its reference."""
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+    )
+
+    entries: dict[Any, Any] = {
+        NameObject("/Type"): NameObject("/Font"),
+        NameObject("/BaseFont"): NameObject("/" + font.base_font),
+        NameObject("/Encoding"): NameObject("/WinAnsiEncoding"),
+    }
+    if not font.file:
+        entries[NameObject("/Subtype")] = NameObject("/Type1")
+        return writer._add_object(DictionaryObject(entries))
+    data = DecodedStreamObject()
+    data.set_data(font.file)
+    data[NameObject("/Length1")] = NumberObject(len(font.file))
+    descriptor = DictionaryObject(
+        {
+            NameObject("/Type"): NameObject("/FontDescriptor"),
+            NameObject("/FontName"): NameObject("/" + font.base_font),
+            NameObject("/Flags"): NumberObject(32),  # non-symbolic
+            NameObject("/FontBBox"): ArrayObject([FloatObject(v) for v in font.bbox]),
+            NameObject("/ItalicAngle"): NumberObject(0),
+            NameObject("/Ascent"): FloatObject(font.ascent),
+            NameObject("/Descent"): FloatObject(font.descent),
+            NameObject("/CapHeight"): FloatObject(font.cap_height),
+            NameObject("/StemV"): NumberObject(80),
+            NameObject("/FontFile2"): writer._add_object(data.flate_encode()),
+        }
+    )
+    widths = [FloatObject(round(font.widths.get(chr(c), 0.0), 1)) for c in range(32, 127)]
+    entries.update(
+        {
+            NameObject("/Subtype"): NameObject("/TrueType"),
+            NameObject("/FirstChar"): NumberObject(32),
+            NameObject("/LastChar"): NumberObject(126),
+            NameObject("/Widths"): ArrayObject(widths),
+            NameObject("/FontDescriptor"): writer._add_object(descriptor),
+        }
+    )
+    return writer._add_object(DictionaryObject(entries))
+
+
+# --- merging --------------------------------------------------------------------------------
+
+
+def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = None) -> bytes:
+    """One PDF from the chunks, in order: marking and page number written on every page (in
+    ``fonts``, see :func:`stamp_fonts`); named destinations, internal links and the outline
+    across chunks."""
+    mark_font, number_font = fonts or stamp_fonts()
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import (
+        ArrayObject,
+        DecodedStreamObject,
+        DictionaryObject,
+        FloatObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
+
+    writer = PdfWriter()
+    readers = [PdfReader(io.BytesIO(c.pdf)) for c in chunks]
+    for reader in readers:
+        writer.append(reader, import_outline=False)
+    first = readers[0]
+    if first.metadata:
+        writer.add_metadata({k: v for k, v in first.metadata.items() if isinstance(k, str)})
+    root: Any = first.trailer["/Root"]
+    lang = root.get("/Lang")
+    if lang is not None:
+        writer._root_object[NameObject("/Lang")] = TextStringObject(str(lang))
+    del readers, first
+
+    offsets = []
+    total = 0
+    for chunk in chunks:
+        offsets.append(total)
+        total += chunk.pages
+    pages = writer.pages
+    if len(pages) != total:
+        raise RuntimeError(f"merged {len(pages)} pages where the chunks reported {total}")
+
+    fonts_used = {
+        _MARK_FONT: _font_object(writer, mark_font),
+        _NUMBER_FONT: _font_object(writer, number_font),
+    }
+    save, restore = DecodedStreamObject(), DecodedStreamObject()
+    save.set_data(b"q\n")
+    restore.set_data(b"\nQ\n")
+    save_ref, restore_ref = writer._add_object(save), writer._add_object(restore)
+    for number, page in enumerate(pages, 1):
+        resources: Any = page[NameObject("/Resources")].get_object()
+        if "/Font" not in resources:
+            resources[NameObject("/Font")] = DictionaryObject()
+        page_fonts = resources["/Font"].get_object()
+        for name, ref in fonts_used.items():
+            page_fonts[NameObject(name)] = ref
+        stamp = DecodedStreamObject()
+        box = page.mediabox
+        stamp.set_data(
+            _stamp(number, total, float(box.width), float(box.height), mark_font, number_font)
+        )
+        contents = page.get("/Contents")
+        existing: list[Any]
+        if contents is None:
+            existing = []
+        elif isinstance(contents.get_object(), ArrayObject):
+            existing = list(contents.get_object())
+        else:
+            existing = [contents]
+        page[NameObject("/Contents")] = ArrayObject(
+            [save_ref, *existing, restore_ref, writer._add_object(stamp)]
+        )
+
+    def destination(index: int, x: float, y: float) -> Any:
+        where = [NameObject("/XYZ"), FloatObject(x), FloatObject(y), NumberObject(0)]
+        return ArrayObject([pages[index].indirect_reference, *where])
+
+    # Anchors: the first of each name, as a named destination (as WeasyPrint writes them).
+    anchors: dict[str, tuple[int, float, float]] = {}
+    for chunk, offset in zip(chunks, offsets, strict=True):
+        for index, name, x, y in chunk.anchors:
+            anchors.setdefault(name, (offset + index, x, y))
+    for name in sorted(anchors):
+        writer.add_named_destination_array(TextStringObject(name), destination(*anchors[name]))
+
+    # Internal links, to the anchor's page and place.
+    for chunk, offset in zip(chunks, offsets, strict=True):
+        for index, target, rect in chunk.links:
+            if target not in anchors:
+                continue
+            link = DictionaryObject(
+                {
+                    NameObject("/Type"): NameObject("/Annot"),
+                    NameObject("/Subtype"): NameObject("/Link"),
+                    NameObject("/Rect"): ArrayObject([FloatObject(v) for v in rect]),
+                    NameObject("/BS"): DictionaryObject({NameObject("/W"): NumberObject(0)}),
+                    NameObject("/Dest"): destination(*anchors[target]),
+                }
+            )
+            target_page: Any = pages[offset + index]
+            if "/Annots" not in target_page:
+                target_page[NameObject("/Annots")] = ArrayObject()
+            target_page["/Annots"].get_object().append(writer._add_object(link))
+
+    # The outline, nested by heading level across chunks as WeasyPrint nests it in one document.
+    flat = [
+        (offset + index, level, label, x, y, state)
+        for chunk, offset in zip(chunks, offsets, strict=True)
+        for index, level, label, x, y, state in chunk.bookmarks
+    ]
+    for tree in _bookmark_tree(flat):
+        _add_outline(writer, tree, None)
+
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+_Tree = tuple[str, int, float, float, str, list[Any]]
+
+
+def _bookmark_tree(flat: Sequence[tuple[int, int, str, float, float, str]]) -> list[_Tree]:
+    """WeasyPrint's nesting of bookmarks by level (``make_page_bookmark_tree``), over all pages."""
+    root: list[_Tree] = []
+    skipped: list[int] = []
+    last_by_depth: list[list[_Tree]] = [root]
+    previous = 0
+    for page, level, label, x, y, state in flat:
+        if level > previous:
+            skipped.append(level - previous - 1)
+        else:
+            temp = level
+            while temp < previous and skipped:
+                temp += 1 + skipped.pop()
+            if temp > previous:
+                skipped.append(temp - previous - 1)
+        previous = level
+        depth = min(max(1, level - sum(skipped)), len(last_by_depth))
+        children: list[_Tree] = []
+        last_by_depth[depth - 1].append((label, page, x, y, state, children))
+        del last_by_depth[depth:]
+        last_by_depth.append(children)
+    return root
+
+
+def _add_outline(writer: Any, tree: _Tree, parent: Any) -> None:
+    from pypdf.generic import Fit
+
+    label, page, x, y, state, children = tree
+    item = writer.add_outline_item(
+        title=label,
+        page_number=page,
+        parent=parent,
+        fit=Fit.xyz(left=x, top=y, zoom=0),
+        is_open=state != "closed",
+    )
+    for child in children:
+        _add_outline(writer, child, item)
+
+
+def _stamp(
+    number: int, total: int, width: float, height: float, mark: StampFont, numbers: StampFont
+) -> bytes:
+    """The content stream written onto a page: the marking at the top and the bottom, centred;
+    "Page n of m" at the bottom right; each vertically centred in its margin."""
+
+    def rgb(color: tuple[int, int, int]) -> str:
+        return " ".join(f"{c / 255:.3f}" for c in color)
+
+    def baseline(margin: float, size: float) -> float:  # from the margin's lower edge
+        return margin / 2 - 0.35 * size
+
+    tracking = _MARK_TRACKING * _MARK_PT
+    mark_x = (width - mark.width(MARKING, _MARK_PT) - tracking * (len(MARKING) - 1)) / 2
+    text = f"Page {number} of {total}"
+    text_x = width - _PAGE_RIGHT_PT - numbers.width(text, _NUMBER_PT)
+    top = height - _PAGE_TOP_PT + baseline(_PAGE_TOP_PT, _MARK_PT)
+    lines = [
+        "BT",
+        f"{_MARK_FONT} {_MARK_PT:g} Tf {tracking:.3f} Tc {rgb(_MARK_RGB)} rg",
+        f"1 0 0 1 {mark_x:.2f} {top:.2f} Tm ({MARKING}) Tj",
+        f"1 0 0 1 {mark_x:.2f} {baseline(_PAGE_BOTTOM_PT, _MARK_PT):.2f} Tm ({MARKING}) Tj",
+        f"{_NUMBER_FONT} {_NUMBER_PT:g} Tf 0 Tc {rgb(_NUMBER_RGB)} rg",
+        f"1 0 0 1 {text_x:.2f} {baseline(_PAGE_BOTTOM_PT, _NUMBER_PT):.2f} Tm ({text}) Tj",
+        "ET",
+    ]
+    return "\n".join(lines).encode("ascii")
+
+
+# --- the worker process ---------------------------------------------------------------------
+
+
+def _send(pipe: IO[bytes], value: object) -> None:
+    data = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    pipe.write(struct.pack("!Q", len(data)))
+    pipe.write(data)
+    pipe.flush()
+
+
+def _receive(pipe: IO[bytes]) -> object:
+    header = pipe.read(8)
+    if len(header) < 8:
+        return None
+    (size,) = struct.unpack("!Q", header)
+    data = pipe.read(size)
+    if len(data) < size:
+        return None
+    return pickle.loads(data)  # our own worker, over our own pipe
+
+
+def refusing_fetcher(fetcher_class: Any) -> Any:
+    """A WeasyPrint URL fetcher that fetches nothing (the pack has no external assets)."""
+    if fetcher_class is not None:  # WeasyPrint 68 and later
+        return fetcher_class(allowed_protocols=())
+
+    def refuse(url: str) -> dict[str, Any]:
+        raise ValueError(f"the pack fetches no external resource ({url})")
+
+    return refuse
+
+
+def _render_chunk(document: str, out: IO[bytes]) -> dict[str, Any]:
+    """In the worker: one document laid out (reported at once), what crosses chunks taken out
+    of it, then drawn."""
+    import weasyprint  # type: ignore[import-untyped]
+
+    cpu = time.process_time()
+    fetcher = refusing_fetcher(getattr(weasyprint, "URLFetcher", None))
+    doc = weasyprint.HTML(string=document, base_url=None, url_fetcher=fetcher).render()
+    anchors, links, bookmarks = [], [], []
+    for index, page in enumerate(doc.pages):
+        height = page.height
+
+        def point(x: float, y: float, height: float = height) -> tuple[float, float]:
+            return x * _PT_PER_PX, (height - y) * _PT_PER_PX
+
+        for name, (x, y, *_) in page.anchors.items():
+            anchors.append((index, name, *point(x, y)))
+        kept = []
+        for link in page.links:
+            kind, target, rect, _box = link
+            if kind == "internal":
+                x1, y1 = point(rect[0], rect[1])
+                x2, y2 = point(rect[2], rect[3])
+                links.append((index, target, (x1, y2, x2, y1)))
+            else:
+                kept.append(link)
+        page.links[:] = kept
+        for level, label, (x, y), state in page.bookmarks:
+            bookmarks.append((index, level, label, *point(x, y), state))
+        page.bookmarks[:] = []
+        page.anchors.clear()
+    found = {"pdf": b"", "pages": len(doc.pages), "anchors": anchors, "links": [], "bookmarks": []}
+    _send(out, ("layout", found))
+    pdf = doc.write_pdf()
+    return {
+        **found,
+        "pdf": pdf,
+        "links": links,
+        "bookmarks": bookmarks,
+        "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "cpu_s": time.process_time() - cpu,
+    }
+
+
+def _worker_main() -> None:
+    """Read documents from stdin and answer on stdout, until stdin closes."""
+    out = sys.stdout.buffer
+    sys.stdout = sys.stderr  # nothing else may write to the pipe
+    import weasyprint  # noqa: F401 - imported while the parent plans the chunks
+
+    while True:
+        document = _receive(sys.stdin.buffer)
+        if document is None:
+            return
+        try:
+            _send(out, ("done", _render_chunk(str(document), out)))
+        except Exception:
+            _send(out, ("error", traceback.format_exc()))
+
+
+if __name__ == "__main__" and sys.argv[1:] == ["--worker"]:
+    _worker_main()
