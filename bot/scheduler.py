@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
@@ -21,7 +21,7 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from bot.clock import Clock
-from bot.services import reminders
+from bot.services import reminders, retention
 from bot.services.context import Context
 from bot.throttle import Throttle
 
@@ -30,12 +30,39 @@ JOB_ID = "reminder-sweep"
 INTERVAL_SECONDS = 60
 
 
-def sweep_job(ctx: Context, throttle: Throttle, stop: threading.Event | None = None) -> None:
+def sweep_job(
+    ctx: Context,
+    throttle: Throttle,
+    stop: threading.Event | None = None,
+    purge: DailyPurge | None = None,
+) -> None:
     """One scheduled sweep; logs what it did (counts only, never message text). ``stop``
-    set: the process is shutting down, and the sweep hands back what it has not sent."""
+    set: the process is shutting down, and the sweep hands back what it has not sent.
+    ``purge``: the retention purge, which runs at most once a day from the same job."""
     report = reminders.sweep(ctx, throttle=throttle, stop=stop)
     if report.claimed or report.reclaimed or report.superseded:
         log.info("reminder sweep: %s", summary(report))
+    if purge is not None and not (stop is not None and stop.is_set()):
+        purge(ctx)
+
+
+class DailyPurge:
+    """Apply the retention policy (``RRM_RETENTION_DAYS`` after close, reviews on hold kept)
+    at the first sweep and then once every 24 hours. Purging is idempotent, so running it
+    again after a restart does no harm."""
+
+    def __init__(self, retention_days: int) -> None:
+        self.retention_days = retention_days
+        self._last: datetime | None = None
+
+    def __call__(self, ctx: Context) -> None:
+        now = ctx.now()
+        if self._last is not None and now - self._last < timedelta(days=1):
+            return
+        self._last = now
+        report = retention.purge_due(ctx, retention_days=self.retention_days)
+        if report.purged:
+            log.info("retention purge: %d review(s) purged", len(report.purged))
 
 
 def make_scheduler(

@@ -12,7 +12,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config_check import ConfigProblem
 from bot.runtime import StartupError, build_runtime
-from bot.scheduler import sweep_job
+from bot.scheduler import DailyPurge, sweep_job
 from bot.settings import Settings
 from bot.throttle import TokenBucket
 from storage.errors import StorageError
@@ -20,9 +20,7 @@ from storage.errors import StorageError
 log = logging.getLogger(__name__)
 
 
-def serve(
-    settings: Settings, *, host: str, port: int, err: TextIO, scheduler: bool = True
-) -> int:
+def serve(settings: Settings, *, host: str, port: int, err: TextIO, scheduler: bool = True) -> int:
     """Build the bot and serve Slack: Socket Mode if SLACK_APP_TOKEN is set, else HTTP.
     Unless ``scheduler`` is False (``--no-scheduler``), a reminder sweep runs every minute."""
     logging.basicConfig(
@@ -39,7 +37,13 @@ def serve(
         return 1
     try:
         if scheduler:
-            job = partial(sweep_job, runtime.ctx, TokenBucket(), runtime.stopping)
+            job = partial(
+                sweep_job,
+                runtime.ctx,
+                TokenBucket(),
+                runtime.stopping,
+                DailyPurge(settings.rrm_retention_days),
+            )
             runtime.start_scheduler(job)
             log.info("reminder sweeps every minute (this process)")
         if settings.slack_app_token is not None:
