@@ -150,9 +150,7 @@ def unresolved_emails(settings: Settings, config: Configuration) -> list[str]:
             except DeliveryFailed as exc:
                 return [f"could not ask Slack about the email contacts: {exc.reason}"]
             if found is None:
-                problems.append(
-                    f"agency {agency.id}: no Slack user has the email {contact.email}"
-                )
+                problems.append(f"agency {agency.id}: no Slack user has the email {contact.email}")
     return problems
 
 

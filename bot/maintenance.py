@@ -8,7 +8,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.keys import KeyProblem, load_keys, rotate, verify_or_record
 from bot.settings import Settings
-from storage.db import make_engine, make_session_factory
+from storage.db import describe_error, make_engine, make_session_factory
 from storage.errors import StorageError
 from storage.migrate import current_revision, head_revision, upgrade
 
@@ -25,7 +25,7 @@ def db_upgrade(settings: Settings, *, out: TextIO, err: TextIO) -> int:
         upgrade(engine)
         after = current_revision(engine)
     except (SQLAlchemyError, StorageError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = describe_error(exc)
         print(
             f"rrm: could not upgrade the database at {engine.url.render_as_string()}: {reason}",
             file=err,
@@ -59,7 +59,7 @@ def rotate_key(settings: Settings, *, out: TextIO, err: TextIO) -> int:
         print(f"rrm: cannot rotate: {exc}", file=err)
         return 1
     except (SQLAlchemyError, StorageError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = describe_error(exc)
         print(f"rrm: cannot rotate: the database is not usable: {reason}", file=err)
         return 1
     finally:

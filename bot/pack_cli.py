@@ -22,7 +22,7 @@ from bot.services.context import Context
 from bot.services.errors import NotFound, ServiceError
 from bot.settings import Settings
 from forms.records import PackKind
-from storage.db import make_engine, make_session_factory
+from storage.db import describe_error, make_engine, make_session_factory
 from storage.errors import StorageError
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
@@ -144,7 +144,7 @@ def run_pack(settings: Settings, args: argparse.Namespace, *, out: TextIO, err: 
         print(f"rrm pack: {exc.message}", file=err)
         return 1
     except (SQLAlchemyError, StorageError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = describe_error(exc)
         print(f"rrm pack: the database is not usable: {reason}", file=err)
         return 1
     finally:

@@ -28,7 +28,7 @@ from bot.services.context import Context
 from bot.services.errors import ServiceError
 from bot.settings import Settings
 from bot.slack.client import make_web_client
-from storage.db import make_engine, make_session_factory
+from storage.db import describe_error, make_engine, make_session_factory
 from storage.errors import StorageError
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
@@ -65,7 +65,7 @@ def run(settings: Settings, args: argparse.Namespace, *, out: TextIO, err: TextI
         print(f"rrm {args.command}: {exc.message}", file=err)
         return 1
     except (SQLAlchemyError, StorageError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = describe_error(exc)
         print(f"rrm {args.command}: the database is not usable: {reason}", file=err)
         return 1
     except OSError as exc:

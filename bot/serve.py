@@ -15,6 +15,7 @@ from bot.runtime import StartupError, build_runtime
 from bot.scheduler import DailyPurge, sweep_job
 from bot.settings import Settings
 from bot.throttle import TokenBucket
+from storage.db import describe_error
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -32,7 +33,7 @@ def serve(settings: Settings, *, host: str, port: int, err: TextIO, scheduler: b
         print(f"rrm: cannot start: {exc}", file=err)
         return 2
     except (SQLAlchemyError, StorageError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = describe_error(exc)
         print(f"rrm: cannot start: the database is not usable: {reason}", file=err)
         return 1
     try:

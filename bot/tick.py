@@ -18,7 +18,7 @@ from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.throttle import TokenBucket
 from forms.calendar import zone
-from storage.db import make_engine, make_session_factory
+from storage.db import describe_error, make_engine, make_session_factory
 from storage.errors import StorageError
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
@@ -58,7 +58,7 @@ def run_tick(settings: Settings, at: str | None, *, out: TextIO, err: TextIO) ->
         print(f"rrm tick: {exc}", file=err)
         return 2
     except (SQLAlchemyError, StorageError) as exc:
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        reason = describe_error(exc)
         print(f"rrm tick: the database is not usable: {reason}", file=err)
         return 1
     finally:

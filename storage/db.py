@@ -148,3 +148,9 @@ def is_busy_error(exc: BaseException) -> bool:
         return "locked" in str(exc)
     sqlstate = getattr(exc, "sqlstate", None)
     return isinstance(sqlstate, str) and sqlstate in _PG_BUSY_STATES
+
+
+def describe_error(exc: BaseException) -> str:
+    """The first line of what the database driver said (for a one-line message to a person)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

@@ -236,9 +236,7 @@ class Dispatcher:
             return Skip(reasons, ReminderState.FAILED)  # deliver() told the owner
         return None
 
-    def audit(
-        self, uow: UnitOfWork, item: Reminder, target: Target, actor: str = SYSTEM
-    ) -> None:
+    def audit(self, uow: UnitOfWork, item: Reminder, target: Target, actor: str = SYSTEM) -> None:
         """Audit a sent item (packs audit their own delivery); never any message text."""
         if item.kind in (Kind.PACK_DRAFT, Kind.PACK_CHAIR):
             return

@@ -267,13 +267,15 @@ def _hold(words: list[Word]) -> tuple[Command, list[str]]:
         return HoldCommand(reference, None), problems
     if not rest:
         return HoldCommand(reference, None), [
-            *problems, f"Say why: `{example} reason=…` (or `{example} off` to lift a hold)"
+            *problems,
+            f"Say why: `{example} reason=…` (or `{example} off` to lift a hold)",
         ]
     first = rest[0]
     if first.key != "reason":
         echo = f"unknown key `{shown(first.key, 30)}=`" if first.key else f"`{shown(first.raw)}`"
         return HoldCommand(reference, None), [
-            *problems, f"{echo} — give the reason as `{example} reason=…`, or `off`"
+            *problems,
+            f"{echo} — give the reason as `{example} reason=…`, or `off`",
         ]
     typed = " ".join([first.value, *(w.raw for w in rest[1:])])
     parsed, problem = reason(unescape_slack(typed).strip())

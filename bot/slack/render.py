@@ -42,8 +42,11 @@ def return_view(
         page=view.page,
         answers=view.answers,
         context=context_of(view),
-        meta={"r": view.ret.id, "s": section,
-              "v": view.revision(section) if revision is None else revision},
+        meta={
+            "r": view.ret.id,
+            "s": section,
+            "v": view.revision(section) if revision is None else revision,
+        },
         referral_route=referral_route,
         draft=draft,
         notice=notice,
