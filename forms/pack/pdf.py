@@ -11,14 +11,18 @@ Where it is cut. Only where the printed pack starts a page anyway: before each
 first). A part too long for one chunk (the merged chronology, a very long return) is also cut at
 one of the ``<!--pdf:split-->`` marks the templates put between entries: the next chunk starts
 on a new page, re-opens the section (without its id) and carries the section's running header.
-The cover and contents are a chunk of their own, rendered once every other chunk is laid out.
+The cover and contents are a chunk of their own: rendered once with made-up page numbers to learn
+how many pages they take, and again, with the real numbers, once every other chunk is laid out.
 
 What spans chunks, and who does it:
 
 - the marking (OFFICIAL-SENSITIVE) at the top and bottom of every page, and "Page n of m" at the
-  bottom right: written onto every merged page, where the print stylesheet's ``@top-center``,
-  ``@bottom-center`` and ``@bottom-right`` boxes put them (those boxes are switched off in the
-  chunks), in Helvetica, a PDF standard font: nothing is embedded, and the text extracts;
+  bottom right: written onto every merged page, where and as the print stylesheet's
+  ``@top-center``, ``@bottom-center`` and ``@bottom-right`` boxes put them (those boxes are
+  switched off in the chunks: a margin box costs WeasyPrint a millisecond or more a page, and
+  ``counter(pages)`` makes it lay every page out twice), in a subset of the font fontconfig
+  gives for the boxes' family, embedded (Helvetica, not embedded, if there is none); the text
+  extracts;
 - the running headers (reference, section, version): the print stylesheet, in every chunk;
 - the contents list's page numbers: written into the contents chunk as literals;
 - internal links, named destinations and the outline (bookmarks): taken out of each chunk
@@ -34,14 +38,15 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import ctypes.util
+import dataclasses
 import functools
 import io
 import itertools
+import logging
 import math
 import os
 import pickle
 import re
-import resource
 import struct
 import subprocess
 import sys
@@ -59,7 +64,7 @@ SPLIT_MARK = "<!--pdf:split-->"
 MARKING = "OFFICIAL-SENSITIVE"
 """Written at the top and bottom of every page (as the print stylesheet's margin boxes do)."""
 
-CHUNK_SIZE = 230_000
+CHUNK_SIZE = 200_000
 """The most a chunk holds, unless one part between two possible cuts is bigger, as the length of
 its HTML with each tag counted as :data:`TAG_WEIGHT` characters more (a box costs memory as
 about that much text does). About 40 pages: a worker peaks at its interpreter and WeasyPrint
@@ -107,6 +112,11 @@ _CHUNK_CSS = """
 .pdf-section { string-set: section content(); position: absolute; visibility: hidden; }
 """
 
+# WeasyPrint's warnings from the workers are logged here, as WeasyPrint logs them in-process
+# (with a NullHandler, so they go wherever the application sends its logs, and nowhere else).
+_WEASYPRINT_LOG = logging.getLogger("weasyprint")
+_WEASYPRINT_LOG.addHandler(logging.NullHandler())
+
 _BODY = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 _MAJOR = re.compile(r'<section class="major[ "]')
 _SECTION = re.compile(r'<section class="([^"]*)"[^>]*>')
@@ -143,10 +153,16 @@ class Plan:
     toc_targets: list[str] = field(default_factory=list)
 
     def document(self, content: str, extra_css: str = "") -> str:
-        """A whole HTML document holding ``content``."""
+        """A whole HTML document holding ``content``, with the chunks' stylesheet."""
         style = f"<style>{_CHUNK_CSS}{extra_css}</style>\n"
-        head = self.head.replace("</head>", style + "</head>", 1)
-        return head + self.prefix + content + self.tail
+        if "</head>" in self.head:
+            return (
+                self.head.replace("</head>", style + "</head>", 1)
+                + self.prefix
+                + content
+                + self.tail
+            )
+        return style + self.head + self.prefix + content + self.tail
 
 
 def render_pdf(html: str, *, workers: int | None = None, chunk_size: int = CHUNK_SIZE) -> bytes:
@@ -161,9 +177,6 @@ def render_pdf_with_stats(
     started = time.perf_counter()
     count = max(1, min(workers or _cores(), MAX_WORKERS))
     pool = [_Worker() for _ in range(count)]  # they import WeasyPrint while we plan
-    fonts: list[tuple[StampFont, StampFont]] = []
-    finding = threading.Thread(target=lambda: fonts.append(stamp_fonts()), daemon=True)
-    finding.start()  # while the workers render
     try:
         plan = plan_chunks(html, chunk_size)
         planned = time.perf_counter()
@@ -174,8 +187,9 @@ def render_pdf_with_stats(
         for worker in pool:
             worker.close()
     chunks = [run.front, *run.results]
-    finding.join()
-    pdf = merge(chunks, fonts[0] if fonts else None)
+    for level, message in dict.fromkeys(r for c in chunks for r in c.log):
+        _WEASYPRINT_LOG.log(level, "%s", message)
+    pdf = merge(chunks, run.fonts)
     done = time.perf_counter()
     stats = PdfStats(
         pages=sum(c.pages for c in chunks),
@@ -210,7 +224,7 @@ def plan_chunks(html: str, chunk_size: int = CHUNK_SIZE) -> Plan:
     rest = inner[len(prefix) :]
     starts = [m.start() for m in _MAJOR.finditer(rest)]
     front = rest[: starts[0]] if starts else rest
-    units = [rest[a:b] for a, b in zip(starts, [*starts[1:], len(rest)], strict=True)]
+    units = [rest[a:b] for a, b in itertools.pairwise([*starts, len(rest)])]
     toc = _TOC.search(front)
     return Plan(
         head=head,
@@ -266,7 +280,7 @@ def _split(unit: str, limit: int) -> list[str]:
 
 def _reopen(before: str) -> str:
     """What a continuation chunk starts with: the section it is in (no id, never "flow") and a
-    hidden span that sets the running header to the section's heading."""
+    hidden block that sets the running header to the section's heading."""
     sections = list(_SECTION.finditer(before))
     if not sections:
         return ""
@@ -292,6 +306,7 @@ class Chunk:
     bookmarks: list[tuple[int, int, str, float, float, str]]  # page, level, label, x, y, state
     peak_kb: int = 0
     cpu_s: float = 0.0
+    log: list[tuple[int, str]] = field(default_factory=list)  # WeasyPrint's warnings
 
 
 class _Worker:
@@ -325,6 +340,16 @@ class _Worker:
             self.peak_kb = max(self.peak_kb, chunk.peak_kb)
             return chunk
 
+    def stamp_fonts(self) -> tuple[StampFont, StampFont]:
+        """:func:`stamp_fonts`, made by the worker (which has fontTools loaded already)."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        _send(self.process.stdin, ("stamp-fonts",))
+        reply = _receive(self.process.stdout)
+        if not isinstance(reply, tuple) or len(reply) != 2 or reply[0] != "fonts":
+            raise RuntimeError(f"the PDF worker failed:\n{reply}")
+        mark, number = reply[1]
+        return StampFont(**mark), StampFont(**number)
+
     def close(self) -> None:
         if self.process.stdin is not None:
             with contextlib.suppress(OSError):
@@ -338,7 +363,7 @@ class _Worker:
             self.process.stdout.close()
 
 
-_PROBE = -1
+_PROBE, _FONTS = -1, -2
 
 
 class _Run:
@@ -351,12 +376,13 @@ class _Run:
         self.plan = plan
         self.pool = list(pool)
         order = sorted(range(len(plan.chunks)), key=lambda i: -len(plan.chunks[i]))
-        self.queue = [*order, _PROBE] if plan.chunks else []
+        self.queue = [*order, _PROBE, _FONTS] if plan.chunks else [_FONTS]
         self.lock = threading.Lock()
         self.layouts: dict[int, Chunk] = {}
         self.done: dict[int, Chunk] = {}
         self.ready = threading.Event()  # every chunk laid out, and the probe done
         self.probe: Chunk | None = None
+        self.fonts: tuple[StampFont, StampFont] | None = None
         self.errors: list[BaseException] = []
         self.front_claimed = False
         self.front_renders = 0
@@ -397,6 +423,9 @@ class _Run:
                         self.front_claimed = True
                 if index is None:
                     break
+                if index == _FONTS:
+                    self.fonts = worker.stamp_fonts()
+                    continue
                 if index == _PROBE:
                     probe = worker.render(self._front_document({}, placeholder=True))
                     with self.lock:
@@ -408,10 +437,10 @@ class _Run:
                 chunk = worker.render(document, functools.partial(self._laid_out, index))
                 with self.lock:
                     self.done[index] = chunk
-            while not self.ready.wait(0.5):
-                with self.lock:
-                    if self.errors:
-                        return
+            self.ready.wait()
+            with self.lock:
+                if self.errors:
+                    return
             self._front = self._render_front(worker)
         except BaseException as error:
             with self.lock:
@@ -606,6 +635,12 @@ def _fontconfig_match(pattern: str) -> tuple[str, int] | None:
         fc.FcConfigDestroy(config)
 
 
+def _add(writer: Any, obj: Any) -> Any:
+    """``obj`` as an indirect object of the writer; its reference. (pypdf has no public name
+    for this; ``_add_object`` is what its own methods and documentation use.)"""
+    return writer._add_object(obj)
+
+
 def _font_object(writer: Any, font: StampFont) -> Any:
     """The font's PDF objects, added to the writer; its reference."""
     from pypdf.generic import (
@@ -624,7 +659,7 @@ def _font_object(writer: Any, font: StampFont) -> Any:
     }
     if not font.file:
         entries[NameObject("/Subtype")] = NameObject("/Type1")
-        return writer._add_object(DictionaryObject(entries))
+        return _add(writer, DictionaryObject(entries))
     data = DecodedStreamObject()
     data.set_data(font.file)
     data[NameObject("/Length1")] = NumberObject(len(font.file))
@@ -639,7 +674,7 @@ def _font_object(writer: Any, font: StampFont) -> Any:
             NameObject("/Descent"): FloatObject(font.descent),
             NameObject("/CapHeight"): FloatObject(font.cap_height),
             NameObject("/StemV"): NumberObject(80),
-            NameObject("/FontFile2"): writer._add_object(data.flate_encode()),
+            NameObject("/FontFile2"): _add(writer, data.flate_encode()),
         }
     )
     widths = [FloatObject(round(font.widths.get(chr(c), 0.0), 1)) for c in range(32, 127)]
@@ -649,10 +684,10 @@ def _font_object(writer: Any, font: StampFont) -> Any:
             NameObject("/FirstChar"): NumberObject(32),
             NameObject("/LastChar"): NumberObject(126),
             NameObject("/Widths"): ArrayObject(widths),
-            NameObject("/FontDescriptor"): writer._add_object(descriptor),
+            NameObject("/FontDescriptor"): _add(writer, descriptor),
         }
     )
-    return writer._add_object(DictionaryObject(entries))
+    return _add(writer, DictionaryObject(entries))
 
 
 # --- merging --------------------------------------------------------------------------------
@@ -684,7 +719,7 @@ def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = N
     root: Any = first.trailer["/Root"]
     lang = root.get("/Lang")
     if lang is not None:
-        writer._root_object[NameObject("/Lang")] = TextStringObject(str(lang))
+        writer.root_object[NameObject("/Lang")] = TextStringObject(str(lang))
     del readers, first
 
     offsets = []
@@ -703,7 +738,7 @@ def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = N
     save, restore = DecodedStreamObject(), DecodedStreamObject()
     save.set_data(b"q\n")
     restore.set_data(b"\nQ\n")
-    save_ref, restore_ref = writer._add_object(save), writer._add_object(restore)
+    save_ref, restore_ref = _add(writer, save), _add(writer, restore)
     for number, page in enumerate(pages, 1):
         resources: Any = page[NameObject("/Resources")].get_object()
         if "/Font" not in resources:
@@ -725,7 +760,7 @@ def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = N
         else:
             existing = [contents]
         page[NameObject("/Contents")] = ArrayObject(
-            [save_ref, *existing, restore_ref, writer._add_object(stamp)]
+            [save_ref, *existing, restore_ref, _add(writer, stamp)]
         )
 
     def destination(index: int, x: float, y: float) -> Any:
@@ -757,7 +792,7 @@ def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = N
             target_page: Any = pages[offset + index]
             if "/Annots" not in target_page:
                 target_page[NameObject("/Annots")] = ArrayObject()
-            target_page["/Annots"].get_object().append(writer._add_object(link))
+            target_page["/Annots"].get_object().append(_add(writer, link))
 
     # The outline, nested by heading level across chunks as WeasyPrint nests it in one document.
     flat = [
@@ -876,11 +911,26 @@ def refusing_fetcher(fetcher_class: Any) -> Any:
     return refuse
 
 
+class _Collect(logging.Handler):
+    """In the worker: WeasyPrint's warnings, kept to send to the parent with the chunk."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[tuple[int, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append((record.levelno, record.getMessage()))
+
+
+_COLLECT = _Collect()
+
+
 def _render_chunk(document: str, out: IO[bytes]) -> dict[str, Any]:
     """In the worker: one document laid out (reported at once), what crosses chunks taken out
     of it, then drawn."""
     import weasyprint  # type: ignore[import-untyped]
 
+    _COLLECT.records = []
     cpu = time.process_time()
     fetcher = refusing_fetcher(getattr(weasyprint, "URLFetcher", None))
     doc = weasyprint.HTML(string=document, base_url=None, url_fetcher=fetcher).render()
@@ -915,23 +965,36 @@ def _render_chunk(document: str, out: IO[bytes]) -> dict[str, Any]:
         "pdf": pdf,
         "links": links,
         "bookmarks": bookmarks,
-        "peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "peak_kb": _peak_kb(),
         "cpu_s": time.process_time() - cpu,
+        "log": _COLLECT.records,
     }
+
+
+def _peak_kb() -> int:
+    try:
+        import resource
+    except ImportError:  # not on a Unix
+        return 0
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _worker_main() -> None:
     """Read documents from stdin and answer on stdout, until stdin closes."""
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the pipe
+    logging.getLogger("weasyprint").addHandler(_COLLECT)
     import weasyprint  # noqa: F401 - imported while the parent plans the chunks
 
     while True:
-        document = _receive(sys.stdin.buffer)
-        if document is None:
+        job = _receive(sys.stdin.buffer)
+        if job is None:
             return
         try:
-            _send(out, ("done", _render_chunk(str(document), out)))
+            if job == ("stamp-fonts",):
+                _send(out, ("fonts", tuple(dataclasses.asdict(f) for f in stamp_fonts())))
+            else:
+                _send(out, ("done", _render_chunk(str(job), out)))
         except Exception:
             _send(out, ("error", traceback.format_exc()))
 

@@ -274,3 +274,12 @@ def test_the_plan_cuts_only_where_a_page_starts(html: str) -> None:
     assert continued >= 3  # the chronology and two returns are cut
     assert plan.prefix + plan.front + "".join(pieces) == body  # nothing lost, nothing added
     assert pack_pdf.plan_chunks(html).chunks == ["".join(pieces)]  # the fixture is one chunk
+
+
+def test_a_document_with_nothing_to_cut_is_one_chunk_marked_and_numbered() -> None:
+    html = "<html><head><title>t</title></head><body><p>Just text</p></body></html>"
+    plan = pack_pdf.plan_chunks(html)
+    assert plan.chunks == [] and plan.front == "<p>Just text</p>"
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(render_pdf(html))).pages]
+    assert len(pages) == 1 and "Just text" in pages[0]
+    assert pages[0].count("OFFICIAL-SENSITIVE") == 2 and "Page 1 of 1" in pages[0]
