@@ -168,6 +168,43 @@ class AgencyReturn:
     dm_ts: str | None
     created_at: datetime
     updated_at: datetime
+    amended_at: datetime | None = None  # the last change after it was submitted
+    entered_by: str | None = None  # the coordinator entering it on the agency's behalf
+    received_on: date | None = None  # when the partnership received it (secure email)
+    unreachable: str | None = None  # why its contact cannot be reached in Slack
+    extension_reason: str | None = None  # why its due date was extended
+
+    @property
+    def on_behalf(self) -> bool:
+        """Whether a coordinator is entering (or entered) this return for the agency."""
+        return self.entered_by is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Delegation:
+    """A return passed on by one contact to another, with the reason they gave."""
+
+    id: int
+    return_id: int
+    from_user: str
+    to_user: str
+    reason: str
+    at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Absence:
+    """A person away until ``until`` (inclusive), with an optional deputy."""
+
+    team_id: str
+    user_id: str
+    until: date
+    deputy: str | None
+    created_at: datetime
+
+    def active_on(self, day: date) -> bool:
+        """Whether the person is still away on ``day``."""
+        return day <= self.until
 
 
 @dataclass(frozen=True, slots=True)

@@ -34,6 +34,8 @@ ENCRYPTED_COLUMNS = (
     ("reviews", "case_summary"),
     ("reviews", "attendees"),
     ("reviews", "hold_reason"),
+    ("returns", "extension_reason"),
+    ("delegations", "reason"),
 )
 """Every (table, column) holding Fernet tokens; ``rotate`` re-encrypts all of them."""
 FINGERPRINT_PLAINTEXT = b"rrm-bot key fingerprint v1"

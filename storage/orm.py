@@ -143,8 +143,44 @@ class ReturnRow(Base):
     dm_ts: Mapped[str | None] = mapped_column(String(SLACK_ID))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Migration 0006: amended after submission, entered on behalf, unreachable contact, and
+    # the reason of an extended due date (a Fernet token).
+    amended_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    entered_by: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    received_on: Mapped[date | None]
+    unreachable: Mapped[str | None] = mapped_column(String(200))
+    extension_reason: Mapped[str | None] = mapped_column(Text)
 
     agency: Mapped[AgencyRow] = relationship(lazy="joined", innerjoin=True)
+
+
+class DelegationRow(Base):
+    """A return passed from one contact to another ("Not me — pass it on"); the reason is a
+    Fernet token."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (Index(None, "return_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    return_id: Mapped[int] = mapped_column(ForeignKey("returns.id", ondelete="CASCADE"))
+    from_user: Mapped[str] = mapped_column(String(SLACK_ID))
+    to_user: Mapped[str] = mapped_column(String(SLACK_ID))
+    reason: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AbsenceRow(Base):
+    """A person away until a date (inclusive), with an optional deputy; one per person."""
+
+    __tablename__ = "absences"
+    __table_args__ = (UniqueConstraint("team_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    user_id: Mapped[str] = mapped_column(String(SLACK_ID))
+    until: Mapped[date]
+    deputy: Mapped[str | None] = mapped_column(String(SLACK_ID))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class AnswerRow(Base):

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from storage.codec import AnswerCodec, JsonCodec, PlainText, TextCodec
 from storage.ports import (
+    AbsenceRepository,
     AnswerRepository,
     AuditRepository,
     PackRepository,
@@ -30,6 +31,7 @@ from storage.repositories import (
     SqlReturnRepository,
     SqlReviewRepository,
 )
+from storage.repositories.absences import SqlAbsenceRepository
 from storage.repositories.packs import SqlPackRepository
 from storage.repositories.reminders import SqlReminderRepository
 from storage.repositories.retention import SqlRetentionRepository
@@ -44,13 +46,14 @@ class _Active:
         self.session = session
         self.partnerships = SqlPartnershipRepository(session)
         self.reviews = SqlReviewRepository(session, text)
-        self.returns = SqlReturnRepository(session)
+        self.returns = SqlReturnRepository(session, text)
         self.answers = SqlAnswerRepository(session, codec)
         self.audit = SqlAuditRepository(session)
         self.requests = SqlProcessedRequestRepository(session, text)
         self.packs = SqlPackRepository(session)
         self.retention = SqlRetentionRepository(session, text)
         self.reminders = SqlReminderRepository(session)
+        self.absences = SqlAbsenceRepository(session)
 
 
 class SqlUnitOfWork:
@@ -124,6 +127,10 @@ class SqlUnitOfWork:
     @property
     def retention(self) -> RetentionRepository:
         return self._active().retention
+
+    @property
+    def absences(self) -> AbsenceRepository:
+        return self._active().absences
 
     @property
     def reminders(self) -> ReminderRepository:

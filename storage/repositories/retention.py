@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session, contains_eager
 from forms.records import PurgedData, Review, ReviewOutcome, ReviewStatus
 from storage.codec import PlainText, TextCodec
 from storage.errors import NotFound
-from storage.orm import AnswerRow, PackRow, ProcessedRequestRow, ReturnRow, ReviewRow
+from storage.orm import (
+    AnswerRow,
+    DelegationRow,
+    PackRow,
+    ProcessedRequestRow,
+    ReturnRow,
+    ReviewRow,
+)
 from storage.repositories._sql import rowcount
 from storage.repositories.reviews import to_review
 
@@ -85,6 +92,19 @@ class SqlRetentionRepository:
             .execution_options(synchronize_session=False)
         )
         cleared = tuple(name for name in PURGED_FIELDS if getattr(row, name) is not None)
+        # The reasons given for an extension or for passing a return on are free text too.
+        self._session.execute(
+            update(ReturnRow)
+            .where(ReturnRow.review_id == review_id)
+            .values(extension_reason=None)
+            .execution_options(synchronize_session=False)
+        )
+        self._session.execute(
+            update(DelegationRow)
+            .where(DelegationRow.return_id.in_(returns))
+            .values(reason=self._text.encrypt("") or "")
+            .execution_options(synchronize_session=False)
+        )
         row.pseudonym = self._text.encrypt("") or ""
         row.incident_description = row.case_summary = row.attendees = None
         left = set(files_left)

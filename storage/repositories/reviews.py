@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import asdict
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import ColumnElement, exists, select
 from sqlalchemy.exc import IntegrityError
@@ -142,6 +142,24 @@ class SqlReviewRepository:
         """Hand the review to another coordinator."""
         row = self._row(review_id)
         row.owner = user_id
+        return self._flushed(row)
+
+    def set_schedule(
+        self,
+        review_id: int,
+        *,
+        meeting_at: datetime | None = None,
+        due_date: date | None = None,
+        chair: str | None = None,
+    ) -> Review:
+        """Change the meeting, the review's due date or the chair (only those given)."""
+        row = self._row(review_id)
+        if meeting_at is not None:
+            row.meeting_at = meeting_at
+        if due_date is not None:
+            row.due_date = due_date
+        if chair is not None:
+            row.chair = chair
         return self._flushed(row)
 
     def set_summary(

@@ -25,6 +25,8 @@ TABLES = {
     "key_fingerprints",
     "packs",
     "reminders",
+    "delegations",
+    "absences",
 }
 
 
