@@ -114,6 +114,20 @@ def people(value: str) -> Parsed:
     return {"to": tuple(dict.fromkeys(users))}, None
 
 
+REFERENCE_MAX = 40
+_REFERENCE = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def reference(raw: str) -> tuple[str | None, str | None]:
+    """A review's reference, upper case: (reference, None) or (None, the problem)."""
+    echo = shown(raw)
+    if len(raw) > REFERENCE_MAX:
+        return None, f"reference `{echo}` is {len(raw)} characters long; use at most 40"
+    if not _REFERENCE.fullmatch(raw):
+        return None, f"reference `{echo}`: use letters, digits and dashes only, e.g. RR-2026-014"
+    return raw.upper(), None
+
+
 REASON_MAX = 500
 
 
@@ -138,3 +152,8 @@ OPEN_FIELDS: dict[str, tuple[Callable[[str], Parsed], str]] = {
     "under1": (_under1, "under1=yes"),
     "period": (_period, "period=2025-11-01..2026-11-01"),
 }
+
+
+def date_value(name: str) -> Callable[[str], Parsed]:
+    """A date argument (ISO or UK, e.g. ``until=2026-12-11``): ``{name: date}``."""
+    return _date_field(name)
