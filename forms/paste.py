@@ -121,9 +121,8 @@ class _Reader:
             self._row(index, cells)
 
     def _heading(self, index: int, cells: list[str]) -> bool:
-        names = _names(self.question)
         given = [(n, c.strip()) for n, c in enumerate(cells) if c.strip()]
-        known = [names.get(_key(c)) for _, c in given]
+        known = [heading_field(self.question, c) for _, c in given]
         if sum(k is not None for k in known) * 2 < len(given):
             return False
         self.headings += 1
@@ -247,6 +246,20 @@ def _names(question: RepeatQuestion) -> dict[str, AnyField]:
             names.setdefault(_key(name), spec)
     names.pop("", None)
     return names
+
+
+def heading_field(question: RepeatQuestion, heading: str) -> AnyField | None:
+    """The field a heading names: its id, short name or full text exactly (any case and
+    punctuation), else the one field whose name contains it ("Action taken", "Key practice
+    episode"; at least 4 letters)."""
+    names = _names(question)
+    wanted = _key(heading)
+    if wanted in names:
+        return names[wanted]
+    if len(wanted) < 4:
+        return None
+    found = {id(f): f for key, f in names.items() if wanted in key}
+    return next(iter(found.values())) if len(found) == 1 else None
 
 
 def _option(options: tuple[Option, ...], text: str) -> str | None:

@@ -15,6 +15,7 @@ from bot.logsafety import quiet_body_loggers
 from bot.services.context import Context
 from bot.slack import middleware
 from bot.slack.listeners import actions, commands, events, lifecycle, open_review, packs, views
+from bot.slack.listeners import paste as paste_listeners
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,7 @@ def build_app(
     commands.register(app, ctx)
     open_review.register(app, ctx)
     actions.register(app, ctx)
+    paste_listeners.register(app, ctx)
     views.register(app, ctx)
     packs.register(app, ctx)
     lifecycle.register(app, ctx)

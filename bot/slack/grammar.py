@@ -109,6 +109,13 @@ class RemindCommand:
     reference: str
 
 
+@dataclass(frozen=True)
+class TemplateCommand:
+    """``/rrm template REF``: the chronology columns as a CSV file, in a DM."""
+
+    reference: str
+
+
 Command: TypeAlias = (
     HelpCommand
     | StatusCommand
@@ -119,6 +126,7 @@ Command: TypeAlias = (
     | CloseCommand
     | HoldCommand
     | RemindCommand
+    | TemplateCommand
 )
 
 
@@ -164,6 +172,8 @@ _USAGE = {
     "lifts the hold (coordinators).",
     "remind": "• `/rrm remind RR-2026-014` — nudge every contact whose return is outstanding, "
     "now (at most once an hour each; coordinators).",
+    "template": "• `/rrm template RR-2026-014` — the chronology columns as a CSV file in your "
+    "direct messages, to paste rows from a spreadsheet (the review's contacts, coordinators).",
     "help": "• `/rrm help` — this list.",
 }
 
@@ -290,6 +300,13 @@ def _remind(words: list[Word]) -> tuple[Command, list[str]]:
     return RemindCommand(reference), problems
 
 
+def _template(words: list[Word]) -> tuple[Command, list[str]]:
+    reference, problems = _one_reference("template", words)
+    if len(words) > 1:
+        problems.append("`/rrm template` takes one reference, e.g. /rrm template RR-2026-014")
+    return TemplateCommand(reference), problems
+
+
 def _open(words: list[Word]) -> tuple[Command, list[str]]:
     found: dict[str, Any] = {}
     given: dict[str, str] = {}
@@ -387,6 +404,7 @@ _PARSERS: dict[str, Callable[[list[Word]], tuple[Command, list[str]]]] = {
     "close": _close,
     "hold": _hold,
     "remind": _remind,
+    "template": _template,
 }
 SUBCOMMANDS: tuple[str, ...] = tuple(_PARSERS)
 """Every ``/rrm`` subcommand (the access-matrix test covers each one)."""

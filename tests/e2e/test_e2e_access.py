@@ -103,6 +103,10 @@ MATRIX: dict[str, Rule] = {
     "view:repeat_row": CONTACTS,
     "view_closed:repeat_row": Rule(frozenset({CONTACT}), silent=True),
     "view:return_review": CONTACTS,
+    "action:row_paste": CONTACTS,
+    "view:paste_rows": CONTACTS,
+    "view_closed:paste_rows": Rule(frozenset({CONTACT}), silent=True),
+    "command:template": Rule(frozenset({COORDINATOR, CONTACT, SAME_REVIEW})),
     "view_closed:return_review": Rule(frozenset(ROLES), silent=True, noop=True),
     "action:pack_release": COORDINATORS,
     "action:pack_hold": COORDINATORS,
@@ -119,6 +123,7 @@ COMMAND_TEXT = {
     "close": f"close {REF}",
     "hold": f"hold {REF} reason=LCSPR commissioned",
     "remind": f"remind {REF}",
+    "template": f"template {REF}",
 }
 NOT_IN_MATRIX = {"event:message"}
 """Events carry no role: the one listener acks and ignores a message (tested on its own)."""
@@ -323,6 +328,13 @@ def use_everything(world: World) -> None:
     police.wait_for(lambda: "Add event" in shown(police.current_view()), what="a row modal")
     police.fill({**EVENT, "B1": "06/03/2026"})
     police.await_view(police.submit())
+    police.click_in_view("row_paste", {"q": "B"})
+    police.fill({"paste|0": "07/03/2026\tGP"})
+    police.await_view(police.submit())  # the rows shown back
+    police.await_view(police.submit())  # added: the page again
+    police.click_in_view("row_paste", {"q": "B"})
+    police.close()
+    settle(fake, quiet=0.3)
     police.click_in_view("page_back")
     police.close()
     start(police)  # Continue
@@ -538,6 +550,9 @@ def test_ids_in_payloads_are_checked_against_the_acting_user(world: World) -> No
         ("action:return_start", POLICE, lambda p: p["actions"][0].update(
             value=json.dumps({"r": csc_return}))),
         ("view:return_page", POLICE, lambda p: p["view"].update(
+            private_metadata=json.dumps(json.loads(p["view"]["private_metadata"])
+                                        | {"r": csc_return}), hash="forged")),
+        ("view:paste_rows", POLICE, lambda p: p["view"].update(
             private_metadata=json.dumps(json.loads(p["view"]["private_metadata"])
                                         | {"r": csc_return}), hash="forged")),
         ("action:pack_release", COORD, lambda p: p["actions"][0].update(

@@ -240,3 +240,16 @@ def test_every_accepted_row_stores_like_the_row_modal(rows: list[list[str]], sep
         stored = parse_answer(B, [{"row_id": "r", "values": row.raw}])
         assert stored.errors == {}
         assert stored.value == [{"row_id": "r", "values": row.values}]
+
+
+@pytest.mark.parametrize(
+    ("heading", "field_id"),
+    [("Date", "B1"), ("b1", "B1"), ("Action taken", "B6"), ("Key practice episode", "B8"),
+     ("Date (and time if relevant)", "B1"), ("PERSON(S) INVOLVED", "B3"), ("Agency", None),
+     ("to", None), ("Info", "B7")],
+)  # fmt: skip
+def test_a_heading_names_its_column_in_full_or_in_part(heading: str, field_id: str | None) -> None:
+    from forms.paste import heading_field
+
+    found = heading_field(B, heading)
+    assert (found.id if found else None) == field_id

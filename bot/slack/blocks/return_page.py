@@ -34,6 +34,7 @@ from bot.slack.blocks.common import (
 )
 from bot.slack.blocks.inputs import draft_as_initial, input_blocks, other_block, stored_as_raw
 from bot.slack.blocks.limits import ERROR_MESSAGE_MAX, VIEW_MAX_BLOCKS
+from bot.slack.blocks.paste import PASTE_ACTION_ID
 from bot.slack.blocks.rows import describe_problem, row_summary, stored_rows
 from bot.slack.blocks.text import display_value, escape_mrkdwn, excerpt, mrkdwn_excerpt
 from forms.engine import (
@@ -54,6 +55,7 @@ from forms.model import (
     YesNoQuestion,
 )
 from forms.parsing import Answers, JSONValue, RawValue, split_error_key
+from forms.paste import PASTE_QUESTIONS
 
 PAGE_CALLBACK_ID = "return_page"
 CURRENT_RISK_QUESTION = "E2"
@@ -201,6 +203,9 @@ def _repeat(q: RepeatQuestion, value: JSONValue, compact: bool) -> list[Block]:
     if q.max_rows is None or len(rows) < q.max_rows:
         add = button(f"Add {label}", "row_add", json_value(q=q.id), style="primary")
     blocks: list[Block] = [mrkdwn_section("\n".join(lines), block_id=f"r|{q.id}", accessory=add)]
+    if add is not None and q.id in PASTE_QUESTIONS:
+        paste = button("Paste from a spreadsheet", PASTE_ACTION_ID, json_value(q=q.id))
+        blocks.append(ActionsBlock(block_id=f"rp|{q.id}", elements=[paste]))
     if not compact:
         for n, (row_id, values) in enumerate(rows, 1):
             summary = mrkdwn_excerpt(row_summary(q, values), 150)

@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
-from bot.services import reminders, reviews
+from bot.services import reminders, reviews, template
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack import open_flow
@@ -25,6 +25,7 @@ from bot.slack.grammar import (
     RemindCommand,
     StatusCommand,
     SummaryCommand,
+    TemplateCommand,
     parse_command,
     usage_text,
 )
@@ -62,6 +63,8 @@ def register(app: App, ctx: Context) -> None:
             lifecycle.hold_command(ctx, respond, body, command)
         elif isinstance(command, RemindCommand):
             _remind(ctx, respond, team, actor, command.reference)
+        elif isinstance(command, TemplateCommand):
+            _template(ctx, respond, team, actor, command.reference)
 
 
 def _status(ctx: Context, respond: Respond, team: str, actor: str, ref: str | None) -> None:
@@ -98,6 +101,16 @@ def _remind(ctx: Context, respond: Respond, team: str, actor: str, reference: st
         respond(text=exc.message, response_type="ephemeral")
         return
     respond(text=done.text, response_type="ephemeral")
+
+
+def _template(ctx: Context, respond: Respond, team: str, actor: str, reference: str) -> None:
+    try:
+        sent = template.send_template(ctx, team_id=team, actor=actor, reference=reference)
+    except ServiceError as exc:
+        respond(text=exc.message, response_type="ephemeral")
+        return
+    names = ", ".join(sent.filenames)
+    respond(text=f"The template ({names}) is in your direct messages.", response_type="ephemeral")
 
 
 def _open(
