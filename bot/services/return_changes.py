@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from bot.messenger import DeliveryFailed
+from bot.messenger import DeliveryFailed, MessageRef
 from bot.services import notify, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest
@@ -328,6 +328,11 @@ def remove(
         uow.commit()
     reminders.replan(ctx, review.id)
     notify.refresh_status_card(ctx, review.id)
-    notify.update_request_card(ctx, review, ret)
+    if ret.dm_channel and ret.dm_ts:
+        text, blocks = texts.withdrawn_card(review, ret)
+        try:
+            ctx.messenger.update(MessageRef(ret.dm_channel, ret.dm_ts), text, blocks)
+        except DeliveryFailed as exc:
+            log.warning("card of withdrawn return %s not updated: %s", ret.id, exc.reason)
     _tell_owner_unless(ctx, review, actor, texts.removed_note(review, ret, actor))
     return Changed(review, ret, texts.removed_reply(review, ret))

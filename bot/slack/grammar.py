@@ -14,6 +14,9 @@ from datetime import date, datetime, time
 from typing import Any, TypeAlias
 
 from bot.slack.command_values import OPEN_FIELDS, people, reason
+from bot.slack.grammar_changes import PARSERS as CHANGE_PARSERS
+from bot.slack.grammar_changes import USAGE as CHANGE_USAGE
+from bot.slack.grammar_changes import ChangeCommand
 from bot.slack.mentions import Word, shown, split_words, unescape_slack
 
 REFERENCE_MAX = 40
@@ -126,6 +129,7 @@ Command: TypeAlias = (
     | CloseCommand
     | HoldCommand
     | RemindCommand
+    | ChangeCommand
     | TemplateCommand
 )
 
@@ -174,6 +178,7 @@ _USAGE = {
     "now (at most once an hour each; coordinators).",
     "template": "• `/rrm template RR-2026-014` — the chronology columns as a CSV file in your "
     "direct messages, to paste rows from a spreadsheet (the review's contacts, coordinators).",
+    **CHANGE_USAGE,
     "help": "• `/rrm help` — this list.",
 }
 
@@ -404,6 +409,7 @@ _PARSERS: dict[str, Callable[[list[Word]], tuple[Command, list[str]]]] = {
     "close": _close,
     "hold": _hold,
     "remind": _remind,
+    **CHANGE_PARSERS,
     "template": _template,
 }
 SUBCOMMANDS: tuple[str, ...] = tuple(_PARSERS)

@@ -83,6 +83,11 @@ MATRIX: dict[str, Rule] = {
     "command:close": COORDINATORS,
     "command:hold": COORDINATORS,
     "command:remind": COORDINATORS,
+    "command:add": COORDINATORS,
+    "command:edit": COORDINATORS,
+    "command:extend": COORDINATORS,
+    "command:remove": COORDINATORS,
+    "command:owner": COORDINATORS,
     "action:v@o|agencies": COORDINATORS,
     "view:open_review": COORDINATORS,
     "action:return_start": CONTACTS,
@@ -123,6 +128,11 @@ COMMAND_TEXT = {
     "close": f"close {REF}",
     "hold": f"hold {REF} reason=LCSPR commissioned",
     "remind": f"remind {REF}",
+    "add": f"add {REF} ambulance",
+    "edit": f"edit {REF} meeting=2026-12-10T10:00",
+    "extend": f"extend {REF} csc due=2026-12-04 reason=awaiting records",
+    "remove": f"remove {REF} ambulance",  # after add: the requests go in sorted order
+    "owner": f"owner {REF} <@{COORD}|casey>",  # the only coordinator: "already owns it"
     "template": f"template {REF}",
 }
 NOT_IN_MATRIX = {"event:message"}

@@ -30,6 +30,7 @@ from bot.slack.grammar import (
     usage_text,
 )
 from bot.slack.listeners import lifecycle, packs
+from bot.slack.listeners.changes import CHANGE_COMMANDS, change_command
 from forms.pseudonym import pseudonym_warnings
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ def register(app: App, ctx: Context) -> None:
             respond(text=command.text, response_type="ephemeral")
         elif isinstance(command, HelpCommand):
             respond(text=usage_text(), response_type="ephemeral")
+        elif isinstance(command, CHANGE_COMMANDS):
+            change_command(ctx, respond, body, command)
         elif isinstance(command, StatusCommand):
             _status(ctx, respond, team, actor, command.reference)
         elif isinstance(command, OpenArgs):
