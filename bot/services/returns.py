@@ -68,7 +68,10 @@ def _check_access(
             "be changed any more. Ask the coordinator if something must be added."
         )
     if ret.state is ReturnState.WITHDRAWN:
-        raise ReturnClosed(f"{ret.agency_name}'s return was withdrawn from {review.reference}.")
+        raise ReturnClosed(
+            f"{ret.agency_name}'s return for {review.reference} was withdrawn by the "
+            "coordinator — no return needed."
+        )
     return review, ret
 
 

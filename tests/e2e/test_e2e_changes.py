@@ -324,7 +324,10 @@ def test_remove_withdraws_a_return_and_add_asks_again(bot: RunningBot, fake: Fak
     assert "withdrawn by the coordinator — no return needed" in said(card)
     assert "[Start]" not in said(card)
     refused = csc.await_ephemeral(csc.replay(asked))
-    assert "withdrawn" in refused.text
+    assert refused.text == (
+        "Northshire Children's Social Care's return for RR-2026-014 was withdrawn by the "
+        "coordinator — no return needed."
+    )
     assert ("return.withdrawn", {"agency": "csc", "previous_state": "invited"}) in audit(bot)
     again = reply(coord, f"remove {REF} csc")
     assert "already withdrawn" in again
