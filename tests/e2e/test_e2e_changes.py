@@ -386,3 +386,23 @@ def test_only_coordinators_change_a_review(bot: RunningBot, fake: FakeSlack) -> 
     assert review(bot) == before and pending(bot) == planned and returns(bot) == stored
     assert fake.dm_messages(PROBATION) == [] and "0 of 3" in status_card(fake)
     assert coord.user_id == COORD
+
+
+def test_a_locked_review_takes_no_new_agency_extension_or_withdrawal(
+    bot: RunningBot, fake: FakeSlack
+) -> None:
+    coord = open_review(bot)
+    assert reply(coord, f"lock {REF}").startswith("Locked")
+    stored = returns(bot)
+
+    for command in (
+        f"add {REF} probation",
+        f"extend {REF} police due=2026-12-04 reason=late",
+        f"remove {REF} csc",
+    ):
+        assert "RR-2026-014 is locked: it can't be changed." in reply(coord, command)
+    assert "is locked: no return is due any more" in reply(coord, f"edit {REF} due=2026-12-03")
+    moved = reply(coord, f"edit {REF} meeting=2026-12-10T10:00")  # the meeting still can move
+    assert "meeting: Thursday 10 December 2026 at 10:00" in moved
+    assert days(bot, Kind.PACK_DRAFT) == [date(2026, 12, 8)]
+    assert returns(bot) == stored and fake.dm_messages(PROBATION) == []
