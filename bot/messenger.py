@@ -51,6 +51,7 @@ class SlackUser:
     deleted: bool
     is_bot: bool
     name: str | None = None
+    guest: bool = False  # a multi- or single-channel guest (is_restricted/is_ultra_restricted)
 
 
 class DeliveryFailed(Exception):
@@ -113,9 +114,10 @@ class SlackMessenger:
     """``Messenger`` over a ``WebClient`` built by ``bot.slack.client.make_web_client``.
 
     Before a DM or an upload the person is checked with ``users.info`` (unknown, deactivated,
-    a bot, or of another workspace than ``team_id`` — by default the bot's own, from
-    ``auth.test``), then the DM is opened with ``conversations.open``: Slack accepts a post to a
-    deactivated user's id without complaint, and nobody would ever read it.
+    a bot, or a stranger of another organisation sharing no channel with the app), then the DM
+    is opened with ``conversations.open``: Slack accepts a post to a deactivated user's id
+    without complaint, and nobody would ever read it. A Slack Connect person the app shares a
+    channel with is tried like anyone else.
     """
 
     def __init__(self, client: WebClient, *, team_id: str | None = None) -> None:
@@ -224,6 +226,7 @@ class SlackMessenger:
             bool(user.get("deleted")),
             bool(user.get("is_bot")),
             _name_of(user),
+            bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
         )
 
     def bot_in_channel(self, channel: str) -> bool:
@@ -275,8 +278,10 @@ def _unreachable_person(user: dict[str, Any], team_id: str) -> tuple[str, str]:
         return "the account is deactivated", "user_disabled"
     if user.get("is_bot"):
         return "that is a bot, not a person", "cannot_dm_bot"
-    if user.get("is_stranger") or (user.get("team_id") or team_id) != team_id:
+    if user.get("is_stranger"):  # another organisation's, sharing no channel with the app
         return "the user belongs to another workspace", "other_workspace"
+    # Someone of another workspace who shares a channel with the app (Slack Connect) is tried
+    # like anyone else: conversations.open says whether their organisation lets the app in.
     return "", ""
 
 

@@ -128,6 +128,8 @@ def conversations_open(world: World, args: Args) -> Reply:
         raise SlackError("user_disabled")
     if user.is_bot:
         raise SlackError("cannot_dm_bot")
+    if user.dm_error:
+        raise SlackError(user.dm_error)
     channel, existed = world.open_dm(user.id)
     body = channel.to_api(world.bot_user_id) if _flag(args, "return_im") else {"id": channel.id}
     reply: Reply = {"ok": True, "channel": body}

@@ -118,19 +118,33 @@ class FakeSlack:
         is_bot: bool = False,
         is_stranger: bool = False,
         team_id: str | None = None,
+        is_restricted: bool = False,
+        is_ultra_restricted: bool = False,
+        dm_error: str | None = None,
     ) -> User:
-        """A person (or, with ``is_stranger``/``team_id``, someone from another organisation)."""
+        """A person (or, with ``is_stranger``/``team_id``, someone from another organisation).
+        ``is_restricted``/``is_ultra_restricted`` make a guest; ``dm_error`` is the error
+        ``conversations.open`` (and a post to their id) answers for them, e.g. "cannot_dm_bot"
+        or "not_allowed_token_type" for a Slack Connect person the app may not message."""
         name = name or user_id.lower()
         ZoneInfo(tz)  # an unknown zone fails here, not inside a later users.info
         user = User(
             user_id, name, real_name or name, email, tz, deleted, is_bot, is_stranger, team_id or ""
         )
+        user.is_restricted, user.is_ultra_restricted = is_restricted, is_ultra_restricted
+        user.dm_error = dm_error
         with self.world.lock:
             return copy.deepcopy(self.world.add_user(user))
 
     def deactivate_user(self, user_id: str) -> None:
         with self.world.lock:
             self.world.users[user_id].deleted = True
+
+    def refuse_dms(self, user_id: str, error: str | None = "cannot_dm_bot") -> None:
+        """From now on ``conversations.open`` with ``user_id`` answers ``error`` (None: DMs
+        work again), as for an external person whose organisation blocks apps' DMs."""
+        with self.world.lock:
+            self.world.users[user_id].dm_error = error
 
     def add_channel(
         self,

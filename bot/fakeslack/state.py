@@ -58,6 +58,10 @@ class User:
     is_bot: bool = False
     is_stranger: bool = False
     team_id: str = ""
+    is_restricted: bool = False  # a guest (multi-channel)
+    is_ultra_restricted: bool = False  # a single-channel guest
+    dm_error: str | None = None  # what conversations.open answers for them, e.g. an
+    # external (Slack Connect) person whose organisation allows no DMs from apps
 
     def to_api(self, now: float) -> Reply:
         offset = datetime.fromtimestamp(now, ZoneInfo(self.tz)).utcoffset()
@@ -69,6 +73,8 @@ class User:
             "deleted": self.deleted,
             "is_bot": self.is_bot,
             "is_stranger": self.is_stranger,
+            "is_restricted": self.is_restricted,
+            "is_ultra_restricted": self.is_ultra_restricted,
             "tz": self.tz,
             "tz_label": self.tz,
             "tz_offset": int(offset.total_seconds()) if offset else 0,
@@ -284,6 +290,8 @@ class World:
                 raise SlackError("channel_not_found")
             if user.is_bot:
                 raise SlackError("cannot_dm_bot")
+            if user.dm_error:
+                raise SlackError(user.dm_error)
             return self.open_dm(target)[0]
         channel = self.channel_for(target)
         if channel.is_archived:

@@ -4,12 +4,17 @@ notes to the coordinator and the current-risk alert. Never any answer text."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from bot.messenger import DeliveryFailed, MessageRef
 from bot.services.context import Context
 from bot.slack.blocks import cards
 from forms.calendar import WorkingCalendar
 from forms.records import AgencyReturn, ReturnState, Review
+
+if TYPE_CHECKING:
+    from bot.services import reach
 
 log = logging.getLogger(__name__)
 
@@ -63,39 +68,31 @@ def send_request_card(ctx: Context, review: Review, ret: AgencyReturn) -> Messag
     return ctx.messenger.dm(ret.contact_user_id, text, blocks)
 
 
-def invite_contacts(ctx: Context, review_id: int, *, actor: str) -> dict[str, str]:
-    """DM every invited contact at once; report failures to the owner. Returns agency → reason
-    for each request that could not be delivered."""
+def invite_contacts(
+    ctx: Context,
+    review_id: int,
+    *,
+    actor: str,
+    known: Mapping[str, reach.Unreachable] | None = None,
+) -> dict[str, str]:
+    """DM every invited contact at once. A contact who cannot be reached in Slack flags the
+    return and the owner is told with Enter on behalf (``bot.services.reach``); ``known`` gives
+    reasons found before any DM (agency id -> an email nobody in Slack has). Returns agency ->
+    reason for each request that could not be delivered."""
+    from bot.services import reach  # reach sends through this module
+
     review, returns = _load(ctx, review_id)
     failed: dict[str, str] = {}
     for ret in returns:
-        if ret.state is not ReturnState.INVITED or ret.dm_ts:
+        if ret.state is not ReturnState.INVITED or ret.dm_ts or ret.unreachable:
             continue
-        try:
-            ref = send_request_card(ctx, review, ret)
-        except DeliveryFailed as exc:
-            failed[ret.agency_key] = exc.reason
-            tell_owner(
-                ctx,
-                review,
-                cards.coordinator_note(
-                    review, ret.agency_name, f"request not delivered: {exc.reason}"
-                ),
-            )
-            continue
-        now = ctx.now()
-        with ctx.uow as uow:
-            uow.returns.set_dm_card(ret.id, ref.channel, ref.ts, now)
-            uow.audit.add(
-                review.team_id,
-                actor,
-                "return.invited",
-                now,
-                review_id=review.id,
-                return_id=ret.id,
-                details={"agency": ret.agency_key, "contact": ret.contact_user_id},
-            )
-            uow.commit()
+        why = reach.invite_or_flag(
+            ctx, review, ret, actor=actor, known=(known or {}).get(ret.agency_key)
+        )
+        if isinstance(why, reach.Unreachable):
+            failed[ret.agency_key] = why.words
+        elif why is not None:
+            failed[ret.agency_key] = why.reason
     return failed
 
 

@@ -100,7 +100,7 @@ def _inputs(
         version = uow.packs.next_version(review.id)
     typed_by: dict[int, str | None] = {}
     for r in returns:
-        coordinator = history.entered_by(audit, r, ctx.is_coordinator)
+        coordinator = r.entered_by or history.entered_by(audit, r, ctx.is_coordinator)
         typed_by[r.id] = display_name(ctx, coordinator) if coordinator else None
     return PackInput(
         review=review,
@@ -113,6 +113,7 @@ def _inputs(
                 reminders_sent=history.reminders_sent(audit, r.id),
                 amended_at=history.amended_at(audit, r),
                 entered_by=typed_by[r.id],
+                received_on=r.received_on,
             )
             for r in returns
         ],

@@ -49,12 +49,15 @@ def reopened_returns(audit: Sequence[AuditEntry]) -> set[int]:
 def return_facts(
     ret: AgencyReturn, answers: Answers, reopened: bool, zone: ZoneInfo
 ) -> ReturnFacts:
-    """The policy's view of one return."""
+    """The policy's view of one return. A contact who cannot be reached in Slack, or whose
+    return a coordinator is entering on the agency's behalf, is no one to remind (the
+    coordinator hears of it as overdue in the digest instead)."""
     submitted = ret.submitted_at.astimezone(zone).date() if ret.submitted_at else None
+    outside = ret.unreachable is not None or ret.entered_by is not None
     return ReturnFacts(
         id=ret.id,
         agency_key=ret.agency_key,
-        contact=ret.contact_user_id,
+        contact=None if outside else ret.contact_user_id,
         state=ret.state,
         due=ret.due_date,
         submitted_on=submitted,

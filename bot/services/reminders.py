@@ -118,12 +118,16 @@ def remind(
     if review.status is not ReviewStatus.OPEN:
         raise ReturnClosed(f"Review {review.reference} is {review.status.value}: nobody to nudge.")
     names = {r.id: r.agency_name for r in returns}
+    outside = {r.id: r.unreachable for r in returns if r.unreachable or r.entered_by}
     sender = Sender(ctx, throttle or TokenBucket(burst=10), SweepSettings())
     token, result = worker_name(), Reminded(review)
     for ret in facts.returns:
         agency = names[ret.id]
         if not outstanding(ret):
-            if ret.contact is None and ret.state not in RECEIVED_STATES:
+            if ret.id in outside and ret.state not in RECEIVED_STATES:
+                why = outside[ret.id] or "entered on the agency's behalf"
+                result.skipped.append((agency, f"not reachable in Slack ({why})"))
+            elif ret.contact is None and ret.state not in RECEIVED_STATES:
                 result.skipped.append((agency, "no contact is nominated"))
             continue
         assert ret.contact is not None

@@ -53,12 +53,24 @@ class ReturnView:
         return self.revisions.get(section_id, 0)
 
 
+def entering_on_behalf(ctx: Context, ret: AgencyReturn, actor: str) -> bool:
+    """Whether ``actor`` is a coordinator (as configured now) and the return is being entered
+    on the agency's behalf (DESIGN §5: its contact could not be reached in Slack)."""
+    return ret.entered_by is not None and ctx.is_coordinator(actor)
+
+
+def _behalf(ret: AgencyReturn, actor: str) -> dict[str, JSONValue]:
+    """Audit details of a change made by a coordinator entering the return on its behalf."""
+    behalf = ret.entered_by is not None and actor != ret.contact_user_id
+    return {"on_behalf": True} if behalf else {}
+
+
 def _check_access(
     ctx: Context, review: Review | None, ret: AgencyReturn | None, team_id: str, actor: str
 ) -> tuple[Review, AgencyReturn]:
     if ret is None or review is None or review.team_id != team_id:
         raise NotAllowed("This request isn't yours, or no longer exists.")
-    if ret.contact_user_id != actor:
+    if ret.contact_user_id != actor and not entering_on_behalf(ctx, ret, actor):
         raise NotAllowed(
             f"This return is answered by {ret.agency_name}'s nominated contact, not by you."
         )
@@ -198,7 +210,11 @@ def save_page(
                     now,
                     review_id=view.review.id,
                     return_id=return_id,
-                    details={"section": section_id, "revision": result.revision},
+                    details={
+                        "section": section_id,
+                        "revision": result.revision,
+                        **_behalf(view.ret, actor),
+                    },
                 )
             if risk and result.changed:
                 uow.audit.add(
@@ -208,7 +224,7 @@ def save_page(
                     now,
                     review_id=view.review.id,
                     return_id=return_id,
-                    details={"question": RISK_QUESTION},
+                    details={"question": RISK_QUESTION, **_behalf(view.ret, actor)},
                 )
             uow.commit()
     except SectionConflict:
@@ -263,7 +279,7 @@ def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyR
             now,
             review_id=view.review.id,
             return_id=return_id,
-            details={"state": state.value},
+            details={"state": state.value, **_behalf(view.ret, actor)},
         )
         uow.commit()
     ctx.later(lambda: _after_state_change(ctx, view.review.id, return_id))
@@ -282,6 +298,7 @@ def reopen(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnV
             ctx.now(),
             review_id=view.review.id,
             return_id=return_id,
+            details=_behalf(view.ret, actor) or None,
         )
         uow.commit()
     ctx.later(lambda: reminders.replan(ctx, view.review.id))
@@ -356,6 +373,7 @@ def save_row(
                         "section": section_id,
                         "revision": result.revision,
                         "row": "saved" if values else "removed",
+                        **_behalf(view.ret, actor),
                     },
                 )
             uow.commit()

@@ -9,10 +9,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
 from bot.messenger import DeliveryFailed
-from bot.services import notify, reminders
+from bot.services import notify, reach, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, NotFound, NotInChannel
-from bot.slack.blocks import cards
 from forms.partnership import EmailContact
 from forms.records import NewReturn, NewReview, ReturnState, Review
 from forms.status import is_overdue
@@ -181,17 +180,12 @@ def announce(ctx: Context, created: Opened, *, actor: str) -> Opened:
     that could not be found or reached are reported to the owner at once."""
     review = created.review
     notify.post_status_card(ctx, review.id)
+    known = {  # contacts not found: their returns are flagged, the owner told (reach)
+        key: reach.Unreachable("no_contact" if why == reach.NO_CONTACT.words else "not_found", why)
+        for key, why in created.undelivered.items()
+    }
     undelivered = dict(created.undelivered)
-    for key, reason in created.undelivered.items():
-        agency = ctx.config.partnership.agency(key)
-        notify.tell_owner(
-            ctx,
-            review,
-            cards.coordinator_note(
-                review, agency.name if agency else key, f"request not delivered: {reason}"
-            ),
-        )
-    undelivered.update(notify.invite_contacts(ctx, review.id, actor=actor))
+    undelivered.update(notify.invite_contacts(ctx, review.id, actor=actor, known=known))
     return Opened(review, undelivered)
 
 
@@ -219,7 +213,7 @@ def _resolve_contacts(
             except DeliveryFailed as exc:
                 resolved, reason = None, exc.reason
             else:
-                reason = "no Slack user has the contact's email address"
+                reason = reach.not_found_by_email(contact.email).words
             if resolved:
                 found[key] = resolved
             else:
@@ -227,7 +221,7 @@ def _resolve_contacts(
         elif contact is not None:
             found[key] = contact
         else:
-            missing[key] = "the partnership file names no contact"
+            missing[key] = reach.NO_CONTACT.words
     return found, missing
 
 

@@ -26,9 +26,14 @@ _QUESTION_ID = re.compile(r"^[A-Z]+\d")
 
 
 def appendix(
-    views: Sequence[ReturnView], statuses: Sequence[tuple[str, str]]
+    views: Sequence[ReturnView],
+    statuses: Sequence[tuple[str, str]],
+    *,
+    entered: Sequence[str | None] = (),
 ) -> tuple[AppendixReturn, ...]:
-    """One entry per received return; ``statuses`` gives (status, submitted) for each view."""
+    """One entry per received return; ``statuses`` gives (status, submitted) for each view,
+    ``entered`` the on-behalf marker of each (None, or nothing given: none)."""
+    markers = list(entered) or [None] * len(views)
     return tuple(
         AppendixReturn(
             anchor=f"return-{index}",
@@ -36,6 +41,7 @@ def appendix(
             status=status,
             submitted=submitted,
             sections=_sections(view),
+            entered=markers[index - 1] or "",
         )
         for index, (view, (status, submitted)) in enumerate(zip(views, statuses, strict=True), 1)
     )

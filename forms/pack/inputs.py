@@ -23,7 +23,7 @@ class ReturnInput:
 
     ``reminders_sent`` counts reminders so far; ``amended_at`` is set when a submitted return
     was edited afterwards; ``entered_by`` names a coordinator who entered it on the agency's
-    behalf.
+    behalf, from a return the partnership received on ``received_on``.
     """
 
     ret: AgencyReturn
@@ -31,6 +31,7 @@ class ReturnInput:
     reminders_sent: int = 0
     amended_at: datetime | None = None
     entered_by: str | None = None
+    received_on: date | None = None
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,7 @@ class AppendixReturn(_M):
     status: str
     submitted: str
     sections: tuple[AppendixSection, ...]
+    entered: str = ""  # "Entered by <coordinator> from a return received on <date>"
 
 
 class LegalItem(_M):

@@ -90,8 +90,8 @@ def _row(
             approved = "Awaiting sign-off"
     if item.amended_at is not None:
         notes.append(f"amended after submission on {_local_date(item.amended_at, tz)}")
-    if item.entered_by:
-        notes.append(f"entered on the agency's behalf by {item.entered_by}")
+    if marker := on_behalf_marker(item):
+        notes.append(marker)
     return StatusRow(
         agency=ret.agency_name,
         state=ret.state.value,
@@ -103,6 +103,16 @@ def _row(
         reminders=item.reminders_sent,
         notes=tuple(notes),
     )
+
+
+def on_behalf_marker(item: ReturnInput) -> str | None:
+    """ "Entered by <coordinator> from a return received on <date>", for a return a
+    coordinator entered on the agency's behalf (None for any other)."""
+    if not item.entered_by:
+        return None
+    if item.received_on is None:
+        return f"entered on the agency's behalf by {item.entered_by}"
+    return f"Entered by {item.entered_by} from a return received on {short_date(item.received_on)}"
 
 
 def return_flags(table: StatusTable, views: Sequence[ReturnView]) -> list[Flag]:

@@ -49,6 +49,9 @@ from tests.e2e.test_e2e_returns import EVENT, OPEN, REF, shown, start
 
 NOBODY, GP = "U0NOBODY1", "U0GPNAMED1"  # a member with no role; review 2's only contact
 REF2 = "RR-2026-020"
+PROBATION, REF3 = "U0PROBAT1", "RR-2026-021"  # review 3's only contact: deactivated
+OPEN3 = (f'open {REF3} child="Child C" notified=2026-11-20 meeting=2026-12-09T10:00 '
+         "due=2026-12-02 chair=<@U0CHAIR|chair> agencies=probation")  # fmt: skip
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 
 # -- the roles and the matrix --------------------------------------------------------------
@@ -117,6 +120,8 @@ MATRIX: dict[str, Rule] = {
     "action:pack_hold": COORDINATORS,
     "view:pack_summary": COORDINATORS,
     "view:review_close": COORDINATORS,
+    "action:return_on_behalf": COORDINATORS,
+    "view:on_behalf_date": COORDINATORS,
 }
 COMMAND_TEXT = {
     "help": "help",
@@ -319,6 +324,7 @@ def use_everything(world: World) -> None:
     coord.choose("o|agencies", ["gp"])
     assert coord.submit().ok
     coord.wait_for(lambda: fake.dm_messages(GP), what="review 2's request")
+    enter_on_behalf(world, coord)
 
     police = world.person(POLICE, record=True)
     start(police)
@@ -381,6 +387,20 @@ def use_everything(world: World) -> None:
     assert coord.submit().errors
     coord.close()
     synthesise(world)
+
+
+def enter_on_behalf(world: World, coord: SlackPerson) -> None:
+    """Review 3's contact cannot be reached: the owner enters its return on its behalf."""
+    world.fake.deactivate_user(PROBATION)
+    assert "Opened rapid review" in coord.await_ephemeral(coord.command(OPEN3, CASES)).text
+    note = coord.wait_for(lambda: next((m for m in coord.dm_messages()
+                                        if "return_on_behalf" in json.dumps(m.blocks)), None),
+                          what="Enter on behalf")  # fmt: skip
+    coord.open_from(note, "return_on_behalf")
+    coord.fill({"received": "2026-11-24"})
+    assert coord.submit().ok
+    assert "Section 1 of 12" in shown(coord.current_view())
+    coord.close()
 
 
 def to_the_review_page(person: SlackPerson) -> None:

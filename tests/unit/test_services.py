@@ -105,7 +105,7 @@ def test_undeliverable_contact_is_reported_to_owner(ctx: Context) -> None:
     opened = _open(ctx)
     assert opened.undelivered == {"health": "the account is deactivated"}
     notes = [e for e in _messenger(ctx).events if e.kind == "dm" and e.target == COORD]
-    assert any("request not delivered: the account is deactivated" in e.text for e in notes)
+    assert any("could not be sent in Slack: the account is deactivated" in e.text for e in notes)
 
 
 def test_default_dates_skip_weekends_and_holidays(ctx: Context) -> None:

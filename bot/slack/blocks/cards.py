@@ -13,7 +13,7 @@ from typing import Any
 from bot.slack.blocks.lifecycle import state_line
 from bot.slack.blocks.text import escape_mrkdwn as esc
 from forms.calendar import due_date_in_words
-from forms.records import AgencyReturn, ReturnState, Review
+from forms.records import RECEIVED_STATES, AgencyReturn, ReturnState, Review
 from forms.status import is_overdue, received_count
 
 Block = dict[str, Any]
@@ -71,6 +71,18 @@ def status_card(
         f"Returns received: *{received} of {expected}*",
         "Overdue: " + (", ".join(esc(a) for a in overdue) if overdue else "none"),
     ]
+    outside = sorted(
+        r.agency_name
+        for r in returns
+        if r.unreachable is not None
+        and r.state not in RECEIVED_STATES
+        and r.state is not ReturnState.WITHDRAWN
+    )
+    if outside:  # the agency and the fact only, never the reason or any answer
+        lines.append(
+            "Not reachable in Slack — to be entered on behalf: "
+            + ", ".join(esc(a) for a in outside)
+        )
     final = state_line(review)  # "*Closed* — outcome: …" once no longer open
     if final:
         lines.append(final)
