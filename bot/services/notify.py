@@ -84,7 +84,7 @@ def invite_contacts(
     review, returns = _load(ctx, review_id)
     failed: dict[str, str] = {}
     for ret in returns:
-        if ret.state is not ReturnState.INVITED or ret.dm_ts or ret.unreachable:
+        if ret.state is not ReturnState.INVITED or ret.dm_ts:
             continue
         why = reach.invite_or_flag(
             ctx, review, ret, actor=actor, known=(known or {}).get(ret.agency_key)

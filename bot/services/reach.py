@@ -141,7 +141,10 @@ def flag(
     ctx: Context, review: Review, ret: AgencyReturn, why: Unreachable, *, actor: str
 ) -> AgencyReturn:
     """Record that the return's contact cannot be reached, audit it (ids and the kind only),
-    tell the owner at once with Enter on behalf, and show it on the status card."""
+    tell the owner at once with Enter on behalf, and show it on the status card. A return
+    already flagged for the same reason is left as it is: the owner was told then."""
+    if ret.unreachable == why.words:
+        return ret
     now = ctx.now()
     with ctx.uow as uow:
         flagged = uow.returns.set_unreachable(ret.id, why.words, now)

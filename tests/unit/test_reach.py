@@ -13,8 +13,8 @@ import pytest
 from bot.clock import FixedClock
 from bot.config_check import load_configuration
 from bot.messenger import DeliveryFailed
+from bot.services import notify, reach, reviews
 from bot.services import on_behalf as ob
-from bot.services import reach, reviews
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed
@@ -149,6 +149,19 @@ def test_a_failure_that_may_pass_is_reported_but_not_flagged(ctx: Context) -> No
     assert isinstance(why, DeliveryFailed) and why.transient
     assert the_return(ctx, "police").unreachable is None
     assert any("request not delivered" in text for text in m.dms_to(COORD))
+
+
+def test_inviting_again_tries_again_but_tells_the_owner_once(ctx: Context) -> None:
+    messenger(ctx).deactivate(HEALTH)
+    review = open_review(ctx).review
+    told = len(messenger(ctx).dms_to(COORD))
+    assert notify.invite_contacts(ctx, review.id, actor=COORD) == {
+        "health": "the Slack account is deactivated"
+    }
+    assert len(messenger(ctx).dms_to(COORD)) == told
+    assert [a for a in audit_actions(ctx) if a[1] == reach.ACTION] == [
+        (COORD, reach.ACTION, {"agency": "health", "contact": HEALTH, "why": "deactivated"})
+    ]
 
 
 def test_a_contact_reachable_again_clears_the_flag(ctx: Context) -> None:
