@@ -15,7 +15,8 @@ from bot.services.context import Context
 from bot.services.errors import NotAllowed, NotFound, ServiceError
 from bot.services.returns import form_of
 from forms.model import RepeatQuestion
-from forms.paste import PASTE_QUESTIONS, template_csv
+from forms.paste import PASTE_QUESTIONS
+from forms.paste_template import template_csv
 from forms.records import ReturnState, Review
 
 TEMPLATE_SENT = "template.sent"

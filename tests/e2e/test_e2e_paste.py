@@ -83,8 +83,7 @@ def forty_events() -> list[Event]:
 def boxes(events: list[Event], *, with_bad_rows: bool) -> dict[str, str]:
     """Rows 1–20 in the first box (under a heading row), 21–40 in the second."""
     lines = [
-        "\t".join(e.cells(BAD.get(n) if with_bad_rows else None))
-        for n, e in enumerate(events, 1)
+        "\t".join(e.cells(BAD.get(n) if with_bad_rows else None)) for n, e in enumerate(events, 1)
     ]
     first, second = "\n".join([HEADING, *lines[:20]]), "\n".join(lines[20:])
     assert len(first) <= 3000 and len(second) <= 3000

@@ -20,9 +20,8 @@ from forms.paste import (
     columns,
     normalise_date,
     parse_paste,
-    template_csv,
-    template_rows,
 )
+from forms.paste_template import template_csv, template_rows
 
 
 @cache
