@@ -22,7 +22,7 @@ from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotFound, TryAgain
 from bot.services.reviews import require_coordinator
 from bot.slack.blocks import lifecycle as blocks
-from forms.records import Review, ReviewOutcome, ReviewStatus
+from forms.records import ReturnState, Review, ReviewOutcome, ReviewStatus
 from forms.text import clean_text
 from storage.errors import StorageBusy
 
@@ -149,7 +149,8 @@ def _ended(ctx: Context, review_id: int) -> None:
 
 def finalise_cards(ctx: Context, review_id: int) -> None:
     """After a lock or close: the status card shows it, and each contact's request card loses
-    its buttons. A card Slack no longer has is logged and skipped."""
+    its buttons (a withdrawn return's card already says so and is left). A card Slack no
+    longer has is logged and skipped."""
     notify.refresh_status_card(ctx, review_id)
     with ctx.uow as uow:
         review = uow.reviews.get(review_id)
@@ -157,7 +158,7 @@ def finalise_cards(ctx: Context, review_id: int) -> None:
     if review is None:
         return
     for ret in returns:
-        if ret.dm_channel and ret.dm_ts:
+        if ret.dm_channel and ret.dm_ts and ret.state is not ReturnState.WITHDRAWN:
             text, card = blocks.final_card(review, ret)
             try:
                 ctx.messenger.update(MessageRef(ret.dm_channel, ret.dm_ts), text, card)

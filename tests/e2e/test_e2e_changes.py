@@ -342,6 +342,19 @@ def test_remove_withdraws_a_return_and_add_asks_again(bot: RunningBot, fake: Fak
     assert len(fake.dm_messages(CSC)) == 2
 
 
+def test_locking_leaves_a_withdrawn_card_saying_withdrawn(bot: RunningBot) -> None:
+    coord = open_review(bot)
+    police, csc = bot.person(POLICE), bot.person(CSC)
+    reply(coord, f"remove {REF} police")  # the first return: its card is finalised first
+    police.wait_for(lambda: "Withdrawn" in said(police.last_dm()), what="the withdrawn card")
+
+    assert reply(coord, f"lock {REF}").startswith("Locked")
+
+    csc.wait_for(lambda: "is *locked*" in said(csc.last_dm()), what="the last final card")
+    assert "withdrawn by the coordinator — no return needed" in said(police.last_dm())
+    assert "No return was received" not in said(police.last_dm())
+
+
 # -- /rrm owner -------------------------------------------------------------------------------
 
 
