@@ -57,14 +57,34 @@ def due_phrase(ctx: Context, cal: WorkingCalendar, ret: AgencyReturn) -> str:
     return cal.working_days_left_phrase(ret.due_date, ctx.today())
 
 
+def passed_by(ctx: Context, ret: AgencyReturn) -> str | None:
+    """Who passed the return to its current contact ("Not me — pass it on"), or None."""
+    with ctx.uow as uow:
+        chain = uow.returns.delegations(ret.id)
+    last = chain[-1] if chain else None
+    return last.from_user if last and last.to_user == ret.contact_user_id else None
+
+
+def _card(ctx: Context, review: Review, ret: AgencyReturn) -> tuple[str, list[cards.Block]]:
+    """The request card as the return stands: Start/Continue, or done with Edit."""
+    by = passed_by(ctx, ret)
+    if ret.state in (ReturnState.SUBMITTED, ReturnState.NIL, ReturnState.PROVISIONAL):
+        when = ret.submitted_at or ctx.now()
+        return cards.done_card(review, ret, when, ctx.zone, passed_by=by)
+    return cards.request_card(
+        review,
+        ret,
+        due_phrase=due_phrase(ctx, ctx.calendar, ret),
+        started=ret.state is not ReturnState.INVITED,
+        passed_by=by,
+    )
+
+
 def send_request_card(ctx: Context, review: Review, ret: AgencyReturn) -> MessageRef:
     """DM the return's contact its request card (raises DeliveryFailed)."""
     if ret.contact_user_id is None:
         raise DeliveryFailed("", "no Slack user is nominated")
-    started = ret.state is not ReturnState.INVITED
-    text, blocks = cards.request_card(
-        review, ret, due_phrase=due_phrase(ctx, ctx.calendar, ret), started=started
-    )
+    text, blocks = _card(ctx, review, ret)
     return ctx.messenger.dm(ret.contact_user_id, text, blocks)
 
 
@@ -101,28 +121,23 @@ def update_request_card(ctx: Context, review: Review, ret: AgencyReturn) -> None
     if not (ret.dm_channel and ret.dm_ts):
         return
     ref = MessageRef(ret.dm_channel, ret.dm_ts)
-    if ret.state in (ReturnState.SUBMITTED, ReturnState.NIL, ReturnState.PROVISIONAL):
-        text, blocks = cards.done_card(review, ret, ret.submitted_at or ctx.now(), ctx.zone)
-    else:
-        text, blocks = cards.request_card(
-            review,
-            ret,
-            due_phrase=due_phrase(ctx, ctx.calendar, ret),
-            started=ret.state is not ReturnState.INVITED,
-        )
+    text, blocks = _card(ctx, review, ret)
     try:
         ctx.messenger.update(ref, text, blocks)
     except DeliveryFailed as exc:
         log.warning("request card of return %s not updated: %s", ret.id, exc.reason)
 
 
-def tell_owner(ctx: Context, review: Review, text: str) -> None:
-    """DM the review's owner, and post in the coordinator channel if one is set."""
+def tell_owner(
+    ctx: Context, review: Review, text: str, *, dm_blocks: list[cards.Block] | None = None
+) -> None:
+    """DM the review's owner, and post in the coordinator channel if one is set.
+    ``dm_blocks``: what only the owner's DM shows (the channel gets ``text`` alone)."""
     targets = [review.owner]
     channel = ctx.config.partnership.coordinator_channel
     for target in targets:
         try:
-            ctx.messenger.dm(target, text)
+            ctx.messenger.dm(target, text, dm_blocks)
         except DeliveryFailed as exc:
             log.warning("note to the owner of review %s failed: %s", review.id, exc.reason)
     if channel:

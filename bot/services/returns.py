@@ -11,19 +11,30 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Literal
 
-from bot.services import notify, packs, reminders
+from bot.services import amend, notify, packs, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, ReturnClosed, StaleSection, TryAgain
 from bot.slack.blocks import cards
+from bot.slack.blocks.delegation import passed_on_refusal
+from bot.slack.blocks.text import escape_mrkdwn
 from forms import engine
 from forms.engine import Page
 from forms.loader import load_question_set_text
 from forms.model import PrefillSource, QuestionSet, RepeatQuestion
 from forms.parsing import JSONValue, RawValue, parse_answer
-from forms.records import RECEIVED_STATES, AgencyReturn, Answers, ReturnState, Review, ReviewStatus
+from forms.records import (
+    RECEIVED_STATES,
+    AgencyReturn,
+    Answers,
+    Delegation,
+    ReturnState,
+    Review,
+    ReviewStatus,
+)
 from storage.errors import SectionConflict, StorageBusy
 
 RISK_QUESTION = "E2"
+EDIT_OPENED = "return.edit_opened"  # not "return.reopened": that restarted reminders
 NIL_GATE = ("A1", "no_involvement")
 
 
@@ -53,6 +64,19 @@ class ReturnView:
         return self.revisions.get(section_id, 0)
 
 
+class PassedOn(NotAllowed):
+    """A former contact acting on a return they passed on; the message is mrkdwn (it
+    mentions who has it now)."""
+
+
+class ClosedForEdits(ReturnClosed):
+    """The review is locked or closed; the message is mrkdwn (it names the owner)."""
+
+
+MRKDWN_ERRORS = (PassedOn, ClosedForEdits)
+"""Errors whose message is mrkdwn: a modal shows them as mrkdwn, not plain text."""
+
+
 def entering_on_behalf(ctx: Context, ret: AgencyReturn, actor: str) -> bool:
     """Whether ``actor`` is a coordinator (as configured now) and the return is being entered
     on the agency's behalf (DESIGN §5: its contact could not be reached in Slack)."""
@@ -66,18 +90,28 @@ def _behalf(ret: AgencyReturn, actor: str) -> dict[str, JSONValue]:
 
 
 def _check_access(
-    ctx: Context, review: Review | None, ret: AgencyReturn | None, team_id: str, actor: str
+    ctx: Context,
+    review: Review | None,
+    ret: AgencyReturn | None,
+    team_id: str,
+    actor: str,
+    passed: list[Delegation] | None = None,
 ) -> tuple[Review, AgencyReturn]:
     if ret is None or review is None or review.team_id != team_id:
         raise NotAllowed("This request isn't yours, or no longer exists.")
     if ret.contact_user_id != actor and not entering_on_behalf(ctx, ret, actor):
+        mine = [d for d in passed or [] if d.from_user == actor]
+        if mine:  # a former contact: say where it went, not a generic refusal
+            last = mine[-1]
+            raise PassedOn(passed_on_refusal(last.to_user, last.at, ret.contact_user_id, ctx.zone))
         raise NotAllowed(
             f"This return is answered by {ret.agency_name}'s nominated contact, not by you."
         )
     if review.status is not ReviewStatus.OPEN:
-        raise ReturnClosed(
-            f"Review {review.reference} is {review.status.value}: returns can't "
-            "be changed any more. Ask the coordinator if something must be added."
+        raise ClosedForEdits(
+            f"Review {escape_mrkdwn(review.reference)} is {review.status.value}: returns can't "
+            f"be changed any more. Ask <@{review.owner}>, the review's coordinator, if "
+            "something must be added or corrected."
         )
     if ret.state is ReturnState.WITHDRAWN:
         raise ReturnClosed(
@@ -94,7 +128,8 @@ def load(
     with ctx.uow as uow:
         ret = uow.returns.get(return_id)
         review = uow.reviews.get(ret.review_id) if ret else None
-        review, ret = _check_access(ctx, review, ret, team_id, actor)
+        passed = uow.returns.delegations(return_id) if ret and ret.contact_user_id != actor else []
+        review, ret = _check_access(ctx, review, ret, team_id, actor, passed)
         answers = uow.answers.get(return_id)
         revisions = uow.answers.revisions(return_id)
     form = form_of(review)
@@ -216,6 +251,11 @@ def save_page(
                         **_behalf(view.ret, actor),
                     },
                 )
+            amended = result.changed and amend.is_amendment(view.ret)
+            if amended:
+                amend.record(
+                    uow, team_id=team_id, actor=actor, ret=view.ret, section_id=section_id, at=now
+                )
             if risk and result.changed:
                 uow.audit.add(
                     team_id,
@@ -241,7 +281,7 @@ def save_page(
     ctx.later(lambda: reminders.replan_after_save(ctx, view.ret))
     if risk and result.changed:
         ctx.later(lambda: notify.risk_alert(ctx, saved.review, saved.ret))
-    if view.ret.state is ReturnState.INVITED:
+    if view.ret.state is ReturnState.INVITED or amended:
         ctx.later(lambda: _after_state_change(ctx, saved.review.id, return_id))
     following = engine.next_page(form, saved.answers, after=section_id)
     return Saved(saved, following, {}, risk_reported=risk and result.changed)
@@ -268,10 +308,14 @@ def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyR
         outcome or "", ReturnState.SUBMITTED
     )
     now = ctx.now()
+    again = view.ret.state in RECEIVED_STATES
     with ctx.uow as uow:
-        uow.returns.set_state(return_id, state, now)
-        ret = uow.returns.set_submitted_at(return_id, now, now)
-        action = "return.resubmitted" if view.ret.state in RECEIVED_STATES else "return.submitted"
+        ret = uow.returns.set_state(return_id, state, now)
+        if not again or view.ret.submitted_at is None:
+            ret = uow.returns.set_submitted_at(return_id, now, now)
+        elif state is not view.ret.state:  # sent again as another kind (nil → full return)
+            ret = uow.returns.set_amended(return_id, now, now)
+        action = "return.resubmitted" if again else "return.submitted"
         uow.audit.add(
             team_id,
             actor,
@@ -288,20 +332,20 @@ def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyR
 
 
 def reopen(ctx: Context, *, team_id: str, actor: str, return_id: int) -> ReturnView:
-    """Edit after submitting: show the return from its first page (it stays received)."""
+    """Edit after submitting: show the return from its first page. It stays received (still
+    counted, no reminders restart); each page then saved with a change is an amendment."""
     view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
     with ctx.uow as uow:
         uow.audit.add(
             team_id,
             actor,
-            "return.reopened",
+            EDIT_OPENED,
             ctx.now(),
             review_id=view.review.id,
             return_id=return_id,
             details=_behalf(view.ret, actor) or None,
         )
         uow.commit()
-    ctx.later(lambda: reminders.replan(ctx, view.review.id))
     first = engine.next_page(view.form, view.answers)
     return ReturnView(view.review, view.ret, view.form, view.answers, view.revisions, first)
 
@@ -376,6 +420,10 @@ def save_row(
                         **_behalf(view.ret, actor),
                     },
                 )
+            if result.changed and amend.is_amendment(view.ret):
+                amend.record(
+                    uow, team_id=team_id, actor=actor, ret=view.ret, section_id=section_id, at=now
+                )
             uow.commit()
     except SectionConflict:
         raise StaleSection(
@@ -411,18 +459,6 @@ def remove_row(
         base_revision=base_revision,
     )
     return view
-
-
-def not_me(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:
-    """The contact says the request is not for them: the owner is told (and can re-nominate)."""
-    return _tell_coordinator(
-        ctx,
-        team_id,
-        actor,
-        return_id,
-        "return.not_me",
-        f"<@{actor}> says this request is not for them; please nominate someone else",
-    )
 
 
 def ask_coordinator(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyReturn:

@@ -15,6 +15,7 @@ from bot.logsafety import quiet_body_loggers
 from bot.services.context import Context
 from bot.slack import middleware
 from bot.slack.listeners import actions, commands, events, lifecycle, open_review, packs, views
+from bot.slack.listeners import delegation as delegation_listeners
 from bot.slack.listeners import on_behalf as on_behalf_listeners
 from bot.slack.listeners import paste as paste_listeners
 
@@ -63,6 +64,7 @@ def build_app(
     commands.register(app, ctx)
     open_review.register(app, ctx)
     actions.register(app, ctx)
+    delegation_listeners.register(app, ctx)
     paste_listeners.register(app, ctx)
     views.register(app, ctx)
     on_behalf_listeners.register(app, ctx)

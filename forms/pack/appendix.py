@@ -30,10 +30,12 @@ def appendix(
     statuses: Sequence[tuple[str, str]],
     *,
     entered: Sequence[str | None] = (),
+    amended: Sequence[str | None] = (),
 ) -> tuple[AppendixReturn, ...]:
     """One entry per received return; ``statuses`` gives (status, submitted) for each view,
     ``entered`` the on-behalf marker of each (None, or nothing given: none)."""
     markers = list(entered) or [None] * len(views)
+    amendments = list(amended) or [None] * len(views)  # "Amended after submission on …"
     return tuple(
         AppendixReturn(
             anchor=f"return-{index}",
@@ -42,6 +44,7 @@ def appendix(
             submitted=submitted,
             sections=_sections(view),
             entered=markers[index - 1] or "",
+            amended=amendments[index - 1] or "",
         )
         for index, (view, (status, submitted)) in enumerate(zip(views, statuses, strict=True), 1)
     )

@@ -20,7 +20,13 @@ from forms.pack.inputs import PackInput
 from forms.pack.model import AgencyLine, ContentsEntry, Cover, Pack, StatusTable
 from forms.pack.people import case_summary, family
 from forms.pack.reference import reference
-from forms.pack.returns import STATE_WORDS, on_behalf_marker, return_flags, status_table
+from forms.pack.returns import (
+    STATE_WORDS,
+    amended_marker,
+    on_behalf_marker,
+    return_flags,
+    status_table,
+)
 from forms.records import RECEIVED_STATES, ReturnState
 
 MARKING = "OFFICIAL-SENSITIVE"
@@ -86,7 +92,12 @@ def build_pack(inp: PackInput) -> Pack:
         actions=actions(views),
         views=next_steps(views),
         decision=decision_record(views),
-        appendix=appendix(views, statuses, entered=[on_behalf_marker(r) for r in received]),
+        appendix=appendix(
+            views,
+            statuses,
+            entered=[on_behalf_marker(r) for r in received],
+            amended=[amended_marker(r, inp.tz) for r in received],
+        ),
         reference=reference(),
     )
 

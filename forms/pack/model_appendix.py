@@ -55,6 +55,7 @@ class AppendixReturn(_M):
     submitted: str
     sections: tuple[AppendixSection, ...]
     entered: str = ""  # "Entered by <coordinator> from a return received on <date>"
+    amended: str = ""  # "Amended after submission on <date time>"
 
 
 class LegalItem(_M):

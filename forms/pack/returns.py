@@ -88,8 +88,8 @@ def _row(
                 approved += f", {when}"
         elif view.choice("K1") == "no":
             approved = "Awaiting sign-off"
-    if item.amended_at is not None:
-        notes.append(f"amended after submission on {_local_date(item.amended_at, tz)}")
+    if amended := amended_marker(item, tz):
+        notes.append(amended)
     if marker := on_behalf_marker(item):
         notes.append(marker)
     return StatusRow(
@@ -103,6 +103,16 @@ def _row(
         reminders=item.reminders_sent,
         notes=tuple(notes),
     )
+
+
+def amended_marker(item: ReturnInput, tz: ZoneInfo) -> str | None:
+    """ "Amended after submission on <date time>" for a received return changed after it was
+    submitted: the later of the stored time and the one read from the audit (None if never)."""
+    times = [t for t in (item.amended_at, item.ret.amended_at) if t is not None]
+    if not times or item.ret.state not in RECEIVED_STATES:
+        return None
+    local = max(times).astimezone(tz)
+    return f"Amended after submission on {short_date(local.date())} {local:%H:%M}"
 
 
 def on_behalf_marker(item: ReturnInput) -> str | None:

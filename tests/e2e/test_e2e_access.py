@@ -97,6 +97,7 @@ MATRIX: dict[str, Rule] = {
     "action:return_nil": CONTACTS,
     "action:return_edit": CONTACTS,
     "action:return_not_me": CONTACTS,
+    "view:return_delegate": CONTACTS,
     "action:ask_coordinator": CONTACTS,
     "action:page_back": CONTACTS,
     r"action:v@^q\|": CONTACTS,
@@ -160,6 +161,8 @@ UNTRACKED = {"processed_requests", "key_fingerprints", "alembic_version"}
 PATCHES: dict[str, Callable[[dict[str, Any]], None]] = {
     "view:review_close": lambda p: p["view"]["state"]["values"]["panel_sent"]["v"].update(
         selected_date="2026-11-25"),  # recorded with a date refused: now one that is fine
+    "view:return_delegate": lambda p: p["view"]["state"]["values"]["d|to"]["v"].update(
+        selected_user=NOBODY),  # recorded passing it to themselves: now to a colleague
 }  # fmt: skip
 
 
@@ -368,7 +371,10 @@ def use_everything(world: World) -> None:
     csc = world.person(CSC, record=True)
     csc.wait_for(csc.dm_messages)
     csc.await_ephemeral(csc.click(csc.last_dm(), "ask_coordinator"))
-    csc.await_ephemeral(csc.click(csc.last_dm(), "return_not_me"))
+    csc.open_from(csc.last_dm(), "return_not_me")
+    csc.fill({"d|to": CSC, "d|reason": "Not my case"})  # refused (themselves): PATCHES picks
+    assert csc.submit().errors  # someone else when the matrix sends it
+    csc.close()
 
     packs.send_draft_to_owner(world.bot.runtime.ctx, stored(world, REF)["id"])
 

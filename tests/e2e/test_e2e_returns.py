@@ -418,23 +418,22 @@ def test_current_risk_then_window_closed_alerts_owner_and_chair_once(
     assert len(fake.dm_messages(CHAIR)) == 1
 
 
-def test_not_me_and_ask_the_coordinator_tell_the_owner(bot: RunningBot, fake: FakeSlack) -> None:
+def test_ask_the_coordinator_tells_the_owner_and_not_me_opens_pass_it_on(
+    bot: RunningBot, fake: FakeSlack
+) -> None:
     open_review(bot)
     csc = bot.person(CSC)
     csc.wait_for(csc.dm_messages)
 
     asked = csc.await_ephemeral(csc.click(csc.last_dm(), "ask_coordinator"))
-    not_me = csc.click(csc.last_dm(), "return_not_me")
+    modal = csc.open_from(csc.last_dm(), "return_not_me")  # tests/e2e/test_e2e_delegation.py
 
     assert "The coordinator has been told you have a question" in asked.text
-    assert "the coordinator has been told and will ask someone else" in csc.await_ephemeral(
-        not_me).text
-    csc.wait_for(lambda: len(fake.dm_messages(COORD)) == 2, what="two notes to the owner")
-    assert sorted(m.text for m in fake.dm_messages(COORD)) == [
+    assert "“Pass it on” [Pass it on] [Cancel]" in shown(modal)
+    csc.wait_for(lambda: len(fake.dm_messages(COORD)) == 1, what="the note to the owner")
+    assert [m.text for m in fake.dm_messages(COORD)] == [
         "RR-2026-014 (Child A): Northshire Children's Social Care — <@U0CSC0001> asks about "
         "this review",
-        "RR-2026-014 (Child A): Northshire Children's Social Care — <@U0CSC0001> says this "
-        "request is not for them; please nominate someone else",
     ]
 
 

@@ -448,8 +448,9 @@ def test_every_event_is_audited_with_who_what_when_and_never_answer_text(
         entries = uow.audit.list_for_review(review.id)
     recorded = {e.action for e in entries}
     assert {
-        "review.opened", "return.invited", "page.saved", "return.submitted", "return.reopened",
-        "return.resubmitted", "pack.compiled", "pack.delivered", "pack.held", "pack.released",
+        "review.opened", "return.invited", "page.saved", "return.submitted",
+        "return.edit_opened", "return.amended", "return.resubmitted", "pack.compiled",
+        "pack.delivered", "pack.held", "pack.released",
         "review.locked", "review.closed", "retention.held", "retention.hold_lifted",
         "review.purged",
     } <= recorded  # fmt: skip

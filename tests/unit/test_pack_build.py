@@ -93,7 +93,7 @@ def test_the_status_table_shows_every_state(pack: Pack) -> None:
     police = _status(pack, "Northshire Police")
     assert (police.status, police.submitted, police.reminders) == ("Submitted", "24 Nov 2026", 2)
     assert police.approved_by == "Detective Inspector, Public Protection, 24 Nov 2026"
-    assert "amended after submission on 27 Nov 2026" in police.notes
+    assert "Amended after submission on 27 Nov 2026 10:00" in police.notes
     assert _status(pack, "Northshire Medical Practice").approved_by == "Awaiting sign-off"
     school = _status(pack, "Northshire Primary School")
     assert school.status == "Nil return"

@@ -27,6 +27,7 @@ from bot.slack.client import make_web_client
 from bot.slack.grammar import CommandError, RemindCommand, parse_command, usage_text
 from bot.slack.listeners import commands
 from bot.throttle import unthrottled
+from forms.records import ReturnState
 from forms.reminders import Kind, ReminderState
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
@@ -177,21 +178,22 @@ def test_a_recipients_own_time_zone_and_a_missing_one(ctx: Context) -> None:
     assert _who(_sweep(ctx, at(12, 21, 14))) == [(POLICE, "due_soon")]
 
 
-def test_submitting_stops_reminders_and_reopening_brings_them_back(ctx: Context) -> None:
+def test_submitting_stops_reminders_and_editing_afterwards_does_not_restart_them(
+    ctx: Context,
+) -> None:
     rid = _open(ctx)
     _clock(ctx).set(at(12, 21, 11))
     _nil(ctx, POLICE, rid[POLICE])
     assert ("22 Dec", "due_soon", "cancelled") in _states(ctx, rid[POLICE])
     assert POLICE not in [r for r, _ in _who(_sweep(ctx, at(12, 22, 9)))]
     _clock(ctx).set(at(12, 22, 10))
-    rs.reopen(ctx, team_id=TEAM, actor=POLICE, return_id=rid[POLICE])
-    assert ("23 Dec", "due_today", "pending") in _states(ctx, rid[POLICE])
-    assert (POLICE, "due_today") in _who(_sweep(ctx, at(12, 23, 9)))
-    text = _m(ctx).of_kind(DM, POLICE)[-1].blocks
-    assert "You reopened your return to edit it" in json.dumps(text)
-    _clock(ctx).set(at(12, 23, 10))
-    rs.submit(ctx, team_id=TEAM, actor=POLICE, return_id=rid[POLICE])
-    assert POLICE not in [r for r, _ in _who(_sweep(ctx, at(12, 24, 9)))]
+    rs.reopen(ctx, team_id=TEAM, actor=POLICE, return_id=rid[POLICE])  # Edit
+    _page(ctx, POLICE, rid[POLICE], "A", {"A1": "no_involvement", "A1a": "Checked twice"})
+    assert [s for s in _states(ctx, rid[POLICE]) if s[2] == "pending"] == []
+    assert POLICE not in [r for r, _ in _who(_sweep(ctx, at(12, 23, 9)))]
+    with ctx.uow as uow:
+        ret = uow.returns.get(rid[POLICE])
+    assert ret and ret.state is ReturnState.NIL and ret.amended_at == at(12, 22, 10)
 
 
 def _contacts(report: reminders.SweepReport) -> list[tuple[str, str]]:

@@ -97,7 +97,12 @@ def status_card(
 
 
 def request_card(
-    review: Review, ret: AgencyReturn, *, due_phrase: str, started: bool
+    review: Review,
+    ret: AgencyReturn,
+    *,
+    due_phrase: str,
+    started: bool,
+    passed_by: str | None = None,
 ) -> tuple[str, list[Block]]:
     """The DM to an agency contact: what is asked, for which review, by when, and the buttons."""
     value = json.dumps({"r": ret.id})
@@ -111,6 +116,8 @@ def request_card(
         f"Agency: *{esc(ret.agency_name)}*\n"
         f"Due: *{due_date_in_words(ret.due_date)}* ({due_phrase})"
     )
+    if passed_by:
+        body += f"\nPassed on to you by <@{passed_by}>"
     buttons = [
         _button("Continue" if started else "Start", "return_start", value, "primary"),
         _button("No involvement", "return_nil", value),
@@ -130,7 +137,7 @@ def request_card(
 
 
 def done_card(
-    review: Review, ret: AgencyReturn, when: datetime, tz: Any
+    review: Review, ret: AgencyReturn, when: datetime, tz: Any, passed_by: str | None = None
 ) -> tuple[str, list[Block]]:
     """The request card after submission: the state, the time, and Edit."""
     label = STATE_LABELS[ret.state]
@@ -141,10 +148,17 @@ def done_card(
         f"({esc(review.pseudonym)})\nAgency: *{esc(ret.agency_name)}* · "
         f"{local:%d %b %Y %H:%M}"
     )
+    if ret.amended_at is not None:
+        body += f"\nAmended {ret.amended_at.astimezone(tz):%d %b %Y %H:%M}"
+    if passed_by:
+        body += f"\nPassed on to you by <@{passed_by}>"
     value = json.dumps({"r": ret.id})
     blocks = [
         _section(body),
-        _context("You can still edit this return until the review is closed."),
+        _context(
+            "You can still edit this return until the review is locked or closed; it stays "
+            "received while you do."
+        ),
         {
             "type": "actions",
             "block_id": "done",

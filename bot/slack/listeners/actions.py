@@ -66,15 +66,6 @@ def register(app: App, ctx: Context) -> None:
         open_view(client, body, rs.reopen(ctx, return_id=rid, **who(body)))
 
     @card_action
-    def not_me(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
-        rs.not_me(ctx, return_id=rid, **who(body))
-        respond(
-            text="Thanks — the coordinator has been told and will ask someone else.",
-            response_type="ephemeral",
-            replace_original=False,
-        )
-
-    @card_action
     def ask(body: dict[str, Any], respond: Respond, client: WebClient, rid: int) -> None:
         rs.ask_coordinator(ctx, return_id=rid, **who(body))
         respond(
@@ -86,7 +77,7 @@ def register(app: App, ctx: Context) -> None:
     app.action("return_start")(start)
     app.action("return_nil")(nil)
     app.action("return_edit")(edit)
-    app.action("return_not_me")(not_me)
+    # "Not me" (return_not_me) is in bot.slack.listeners.delegation
     app.action("ask_coordinator")(ask)
 
     def in_modal(fn: Any) -> Any:
@@ -99,7 +90,7 @@ def register(app: App, ctx: Context) -> None:
                 meta = p.view_meta(body)
                 fn(body, client, meta, view)
             except ServiceError as exc:
-                _notice(client, view, exc.message)
+                _notice(client, view, exc.message, mrkdwn=isinstance(exc, rs.MRKDWN_ERRORS))
             except p.BadPayload:
                 log.warning("malformed modal action ignored")
 
@@ -245,8 +236,9 @@ def register(app: App, ctx: Context) -> None:
         app.action(action_id)(review_move)
 
 
-def _notice(client: WebClient, view: dict[str, Any], message: str) -> None:
-    """Tell the person in their modal why nothing happened (replacing it with a short note)."""
+def _notice(client: WebClient, view: dict[str, Any], message: str, mrkdwn: bool = False) -> None:
+    """Tell the person in their modal why nothing happened (replacing it with a short note;
+    ``mrkdwn`` for messages built as mrkdwn, e.g. naming who has the request now)."""
     if not view.get("id"):
         return
     client.views_update(
@@ -255,6 +247,11 @@ def _notice(client: WebClient, view: dict[str, Any], message: str) -> None:
             "type": "modal",
             "title": {"type": "plain_text", "text": "Agency return"},
             "close": {"type": "plain_text", "text": "Close"},
-            "blocks": [{"type": "section", "text": {"type": "plain_text", "text": message[:2900]}}],
+            "blocks": [
+                {
+                    "type": "section",
+                    "text": {"type": "mrkdwn" if mrkdwn else "plain_text", "text": message[:2900]},
+                }
+            ],
         },
     )

@@ -26,13 +26,18 @@ log = logging.getLogger(__name__)
 TRY_AGAIN = "Couldn't save just now — press Next again; your text is still here."
 
 
-def _message_view(text: str) -> dict[str, Any]:
+def _message_view(text: str, mrkdwn: bool = False) -> dict[str, Any]:
+    kind = "mrkdwn" if mrkdwn else "plain_text"  # mrkdwn: messages built as mrkdwn (mentions)
     return {
         "type": "modal",
         "title": {"type": "plain_text", "text": "Agency return"},
         "close": {"type": "plain_text", "text": "Close"},
-        "blocks": [{"type": "section", "text": {"type": "plain_text", "text": text[:2900]}}],
+        "blocks": [{"type": "section", "text": {"type": kind, "text": text[:2900]}}],
     }
+
+
+def _rich(exc: ServiceError) -> bool:
+    return isinstance(exc, rs.MRKDWN_ERRORS)
 
 
 def register(app: App, ctx: Context) -> None:
@@ -74,7 +79,7 @@ def register(app: App, ctx: Context) -> None:
         try:
             current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
         except ServiceError as exc:
-            return {"response_action": "update", "view": _message_view(exc.message)}
+            return {"response_action": "update", "view": _message_view(exc.message, _rich(exc))}
         if current.page is None:
             return {
                 "response_action": "update",
@@ -113,7 +118,7 @@ def register(app: App, ctx: Context) -> None:
                 }
             return {"response_action": "errors", "errors": {first: exc.message}}
         except ServiceError as exc:
-            return {"response_action": "update", "view": _message_view(exc.message)}
+            return {"response_action": "update", "view": _message_view(exc.message, _rich(exc))}
         if saved.errors:
             mapped = errors_for_slack(saved.errors, current.page, current.form, current.answers)
             if mapped.errors:
@@ -184,7 +189,8 @@ def register(app: App, ctx: Context) -> None:
                 **who(body),
             )
         except ServiceError as exc:
-            answer(ack, body, {"response_action": "update", "view": _message_view(exc.message)})
+            refusal = _message_view(exc.message, _rich(exc))
+            answer(ack, body, {"response_action": "update", "view": refusal})
             return
         except p.BadPayload:
             answer(ack, body, {"response_action": "clear"})
@@ -243,7 +249,8 @@ def register(app: App, ctx: Context) -> None:
             )
             return
         except ServiceError as exc:
-            answer(ack, body, {"response_action": "update", "view": _message_view(exc.message)})
+            refusal = _message_view(exc.message, _rich(exc))
+            answer(ack, body, {"response_action": "update", "view": refusal})
             return
         except p.BadPayload:
             answer(ack, body, {"response_action": "clear"})
