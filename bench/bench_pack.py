@@ -638,11 +638,15 @@ def main() -> None:
     parser.add_argument("--write-readme", action="store_true")
     parser.add_argument("--pdf-runs", type=int, default=PDF_RUNS)
     parser.add_argument("--pdf-child", help=argparse.SUPPRESS)
+    parser.add_argument("--json", help="also write the figures to this file (bench/load.py)")
     args = parser.parse_args()
     if args.pdf_child:
         _pdf_child(args.pdf_child)
         return
-    section = report(measure(pdf_runs=max(1, args.pdf_runs)))
+    figures = measure(pdf_runs=max(1, args.pdf_runs))
+    if args.json:
+        Path(args.json).write_text(json.dumps(figures, default=str), "utf-8")
+    section = report(figures)
     print(section)
     if args.write_readme:
         write_readme(section)

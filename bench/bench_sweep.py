@@ -25,6 +25,8 @@ and dropped (``RRM_TEST_POSTGRES_URL`` points at another server).
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 import os
 import platform
 import re
@@ -262,12 +264,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--db", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--write-readme", action="store_true")
+    parser.add_argument("--json", help="also write the results to this file (bench/load.py)")
     args = parser.parse_args()
     kinds = ("sqlite", "postgresql") if args.db == "both" else (args.db,)
     results = []
     for kind in kinds:
         print(f"{kind}: filling and sweeping…", file=sys.stderr, flush=True)
         results.append(measure(kind))
+    if args.json:
+        found = [dataclasses.asdict(r) for r in results]
+        Path(args.json).write_text(json.dumps(found, default=str), "utf-8")
     section = report(results)
     print(section)
     if args.write_readme:

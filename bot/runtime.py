@@ -4,6 +4,7 @@ the demo and the end-to-end tests all go through `build_runtime`)."""
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -31,6 +32,12 @@ from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
+
+SWITCH_INTERVAL_S = 0.001
+"""How long a thread may keep Python's GIL while others wait for it (CPython's default is
+5 ms). A save's transaction gives the GIL up at each SQL statement and waits to get it back
+while the other requests' threads compute; at 5 ms a turn, a dozen statements could hold the
+database's write turn for 50 ms or more (bench/README.md, "Load")."""
 
 
 class StartupError(Exception):
@@ -86,6 +93,7 @@ def build_runtime(
     service context and the Bolt app."""
     if settings.slack_bot_token is None:
         raise StartupError("SLACK_BOT_TOKEN is not set: give the bot token (xoxb-...)")
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
     if settings.slack_app_token is None and settings.slack_signing_secret is None:
         raise StartupError(
             "SLACK_SIGNING_SECRET is not set: HTTP mode needs the app's signing secret "

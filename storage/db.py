@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import StaticPool
 
 from storage.errors import StorageBusy, StorageUnavailable
+from storage.sqlite_writes import serialise_writes
 
 DEFAULT_DATABASE_URL = "sqlite:///./rrm.db"
 BUSY_TIMEOUT_MS = 1500
@@ -77,6 +78,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
         engine = create_engine(url, echo=echo, connect_args=connect_args, poolclass=StaticPool)
     else:
         engine = create_engine(url, echo=echo, connect_args=connect_args)
+        serialise_writes(engine, BUSY_TIMEOUT_MS / 1000)  # writers queue, not nap and poll
     event.listen(engine, "connect", _sqlite_on_connect)
     return engine
 

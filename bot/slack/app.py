@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot.logsafety import quiet_body_loggers
 from bot.services.context import Context
 from bot.slack import middleware
+from bot.slack.client import retrying_respond
 from bot.slack.listeners import actions, commands, events, lifecycle, open_review, packs, views
 from bot.slack.listeners import delegation as delegation_listeners
 from bot.slack.listeners import on_behalf as on_behalf_listeners
@@ -61,6 +62,7 @@ def build_app(
         return known_team["id"]
 
     middleware.install(app, ctx.uow, workspace_team)
+    app.middleware(retrying_respond(client))  # respond() retries as the client does
     commands.register(app, ctx)
     open_review.register(app, ctx)
     actions.register(app, ctx)

@@ -3,16 +3,22 @@ Slack's answers mean in plain English.
 
 Clients retry on 429 (honouring ``Retry-After``), on 500/503 and on connection errors, a bounded
 number of times. The client's logger is kept at INFO or above so that request bodies (message
-text) and tokens never reach the logs.
+text) and tokens never reach the logs. Replies to a ``response_url`` (Bolt's ``respond()``)
+get the same retries (``RetryingRespond``): Bolt's own sends once and drops the reply on a 429
+or a 5xx.
 """
 
 from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from slack_bolt import BoltContext
+from slack_bolt.context.respond import Respond
+from slack_bolt.context.respond.internals import _build_message
 from slack_sdk import WebClient
 from slack_sdk.http_retry import (
     BackoffRetryIntervalCalculator,
@@ -23,6 +29,7 @@ from slack_sdk.http_retry import (
     RetryIntervalCalculator,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.settings import Settings
 
@@ -82,6 +89,63 @@ class ScaledJitter(Jitter):
 
     def recalculate(self, duration: float) -> float:
         return duration * (0.5 + random.random())
+
+
+class RetryingRespond(Respond):
+    """Bolt's ``respond()`` (a reply to the request's ``response_url``) with the retry policy
+    of the Web API client: 429 after ``Retry-After``, 500/503 and connection errors with
+    backoff, a bounded number of times (DESIGN §6)."""
+
+    def __init__(
+        self,
+        *,
+        response_url: str | None,
+        retry_handlers: list[RetryHandler],
+        logger: logging.Logger | None = None,
+        timeout: int = 30,
+    ) -> None:
+        super().__init__(response_url=response_url)
+        self.retry_handlers = retry_handlers
+        self.logger = logger or logging.getLogger(_LOGGER_NAME)
+        self.timeout = timeout
+
+    def __call__(  # type: ignore[override]
+        self, text: str | dict[str, Any] = "", **fields: Any
+    ) -> WebhookResponse:
+        """As Bolt's: ``respond(text, blocks=..., response_type=..., ...)`` or
+        ``respond({...whole message...})``."""
+        if self.response_url is None:
+            raise ValueError("respond is unsupported here as there is no response_url")
+        if isinstance(text, dict):
+            message = _build_message(**text)
+        elif isinstance(text, str):
+            message = _build_message(text=text, **fields)
+        else:
+            raise ValueError(f"The arg is unexpected type ({type(text)})")
+        client = WebhookClient(
+            url=self.response_url,
+            timeout=self.timeout,
+            logger=self.logger,
+            retry_handlers=self.retry_handlers,
+        )
+        return client.send_dict(message)
+
+
+def retrying_respond(client: WebClient) -> Callable[[BoltContext, Callable[[], None]], None]:
+    """A global Bolt middleware that gives every listener a ``respond`` that retries as
+    ``client`` does."""
+    handlers = list(client.retry_handlers or [])
+
+    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
+        context["respond"] = RetryingRespond(
+            response_url=context.response_url,
+            retry_handlers=handlers,
+            logger=client.logger,
+            timeout=client.timeout,
+        )
+        next()
+
+    return middleware
 
 
 def server_error_policy(client: WebClient) -> tuple[int, RetryIntervalCalculator]:
