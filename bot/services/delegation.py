@@ -20,7 +20,7 @@ import logging
 from dataclasses import dataclass
 
 from bot.messenger import DeliveryFailed, MessageRef
-from bot.services import notify, reminders
+from bot.services import notify, reach, reminders
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, TryAgain
@@ -152,27 +152,13 @@ def _after(
             ctx.messenger.update(MessageRef(before.dm_channel, before.dm_ts), text, shown)
         except DeliveryFailed as exc:
             log.warning("old request card of return %s not updated: %s", ret.id, exc.reason)
-    delivered = _send_to_new_contact(ctx, review, ret)
+    # As any invitation: a colleague the bot cannot reach flags the return (the owner gets
+    # Enter on behalf); a failure that may pass is reported to the owner.
+    missed = reach.invite_or_flag(ctx, review, ret, actor=record.from_user)
     reminders.replan(ctx, review.id)
     event = f"<@{record.from_user}> passed the request to <@{record.to_user}>"
-    if not delivered:
+    if missed is not None:
         event += " — but it could not be delivered to them; please nominate someone else"
     note = cards.coordinator_note(review, ret.agency_name, event)
     notify.tell_owner(ctx, review, note, dm_blocks=blocks.owner_note_blocks(note, record.reason))
     notify.refresh_status_card(ctx, review.id)
-
-
-def _send_to_new_contact(ctx: Context, review: Review, ret: AgencyReturn) -> bool:
-    """DM the new contact their card and remember where it is; False when Slack refused."""
-    try:
-        ref = notify.send_request_card(ctx, review, ret)
-    except DeliveryFailed as exc:
-        log.warning("request of return %s not delivered to its new contact: %s", ret.id, exc.reason)
-        return False
-    try:
-        with ctx.uow as uow:
-            uow.returns.set_dm_card(ret.id, ref.channel, ref.ts, ctx.now())
-            uow.commit()
-    except StorageBusy:
-        log.warning("where the new request card of return %s is was not kept", ret.id)
-    return True

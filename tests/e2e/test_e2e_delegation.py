@@ -205,3 +205,31 @@ def test_reminders_follow_the_new_contact_who_can_pass_it_on_again(
     bot.clock.set(datetime(2026, 12, 1, 9, 30, tzinfo=LONDON))
     report = reminders.sweep(bot.runtime.ctx, throttle=unthrottled())
     assert {o.recipient for o in report.of("sent") if o.reminder.return_id == rid} == {ROBIN}
+
+
+def test_a_colleague_the_bot_cannot_reach_gives_the_owner_enter_on_behalf(
+    bot: BotOnWednesday, fake: FakeSlack
+) -> None:
+    fake.refuse_dms(PAT)  # e.g. a Slack Connect user whose organisation refuses app DMs
+    open_review(bot)
+    police = bot.person(POLICE)
+
+    assert pass_on(police, PAT).ok
+
+    coord = bot.person(COORD)
+    note = coord.wait_for(
+        lambda: next(
+            (m for m in coord.dm_messages() if "return_on_behalf" in json.dumps(m.blocks)), None
+        ),
+        what="the owner's Enter on behalf note",
+    )
+    assert "Northshire Police" in said(note) and "[Enter on behalf]" in said(note)
+    ret = police_return(bot)
+    assert ret.contact_user_id == PAT and ret.unreachable is not None
+    told = coord.wait_for(
+        lambda: [m for m in coord.dm_messages() if "passed the request" in m.text]
+    )
+    assert told[0].text.endswith(
+        "but it could not be delivered to them; please nominate someone else"
+    )
+    assert fake.dm_messages(PAT) == []
