@@ -48,7 +48,10 @@ def offer(ctx: Context, *, team_id: str, actor: str, return_id: int) -> Offer:
             "any more."
         )
     if ret.state is ReturnState.WITHDRAWN:
-        raise ReturnClosed(f"{ret.agency_name}'s return was withdrawn from {review.reference}.")
+        raise ReturnClosed(
+            f"{ret.agency_name}'s return was withdrawn from {review.reference}: "
+            f"`/rrm add {review.reference} {ret.agency_key}` asks for it again first."
+        )
     if ret.unreachable is None and ret.entered_by is None:
         raise NotAllowed(
             f"{ret.agency_name}'s contact can be reached in Slack and answers the return "

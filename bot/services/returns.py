@@ -215,10 +215,12 @@ def save_page(
     base_revision: int,
     raw: Mapping[str, RawValue],
     mode: Mode,
+    loaded: ReturnView | None = None,
 ) -> Saved:
     """Validate and commit one page. "next" checks required answers and refuses the page on
-    any error; "draft" (Back, a closed window) saves whatever can be read."""
-    view = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    any error; "draft" (Back, a closed window) saves whatever can be read. ``loaded`` is this
+    return as the caller has just loaded it for ``actor`` (then it is not loaded again)."""
+    view = loaded or load(ctx, team_id=team_id, actor=actor, return_id=return_id)
     form, before = view.form, view.answers
     new, errors = engine.apply_page(form, before, section_id, raw, check_required=mode == "next")
     if mode == "next" and errors:
@@ -276,7 +278,7 @@ def save_page(
         raise TryAgain(
             "Couldn't save just now — press Next again; your text is still here."
         ) from None
-    saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id)
+    saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id)
     ctx.later(lambda: packs.note_change_after_pack(ctx, saved.review, saved.ret, section_id))
     ctx.later(lambda: reminders.replan_after_save(ctx, view.ret))
     if risk and result.changed:

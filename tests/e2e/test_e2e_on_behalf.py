@@ -121,7 +121,7 @@ NIL_RETURN = [
     (("choose", "K1", "yes"), None),
     (("fill", {"K1.role": "Named nurse", "K1.date": "2026-11-24", "K2": "yes"}), None),
     (("next",), {"shows": ["[Submit return]", "No involvement"]}),
-    (("next",), {"shows": ["Thank you"]}),
+    (("next",), {"shows": ["Thank you", "edit it with Enter on behalf in the note"]}),
 ]
 
 

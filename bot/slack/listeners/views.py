@@ -97,6 +97,7 @@ def register(app: App, ctx: Context) -> None:
                 base_revision=base,
                 raw=raw,
                 mode="next",
+                loaded=current,
                 **who(body),
             )
         except StaleSection as exc:
@@ -233,7 +234,7 @@ def register(app: App, ctx: Context) -> None:
     def submit(ack: Ack, body: dict[str, Any]) -> None:
         try:
             rid = p.int_of(p.view_meta(body), "r")
-            rs.submit(ctx, return_id=rid, **who(body))
+            sent = rs.submit(ctx, return_id=rid, **who(body))
         except InvalidRequest:
             current = rs.load(ctx, return_id=rid, **who(body))
             whole = rs.ReturnView(
@@ -255,17 +256,16 @@ def register(app: App, ctx: Context) -> None:
         except p.BadPayload:
             answer(ack, body, {"response_action": "clear"})
             return
-        answer(
-            ack,
-            body,
-            {
-                "response_action": "update",
-                "view": _message_view(
-                    "Thank you — your return has been received. You can still edit it from the "
-                    "request message until the review is closed."
-                ),
-            },
+        where = (
+            "with Enter on behalf in the note about it in your DMs"
+            if sent.entered_by == p.actor(body)
+            else "from the request message"
         )
+        thanks = (
+            f"Thank you — the return has been received. You can still edit it {where} until "
+            "the review is locked or closed."
+        )
+        answer(ack, body, {"response_action": "update", "view": _message_view(thanks)})
 
 
 def _input_blocks(body: dict[str, Any]) -> list[str]:
