@@ -25,13 +25,16 @@ from bot.scheduler import make_scheduler, stop_scheduler
 from bot.server import HttpServer, make_wsgi_app
 from bot.services.context import Context
 from bot.settings import Settings
-from bot.slack.app import background_runner, build_app
+from bot.slack.app import BackgroundRunner, background_runner, build_app
 from bot.slack.client import make_web_client
 from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 
 log = logging.getLogger(__name__)
+
+DRAIN_S = 10.0
+"""How long stopping waits for background work (DMs, Home updates) still queued or running."""
 
 SWITCH_INTERVAL_S = 0.001
 """How long a thread may keep Python's GIL while others wait for it (CPython's default is
@@ -75,9 +78,15 @@ class Runtime:
         self.scheduler.start()
 
     def close(self) -> None:
+        """Stop in order (after the HTTP server): the sweep, then the listeners Bolt still
+        runs after acking (they may hand work to ``later``), then that background work (and
+        the work it hands on), then the database."""
         self.stopping.set()  # a running sweep hands back what it has not sent
         if self.scheduler is not None:
             stop_scheduler(self.scheduler)
+        self.app.listener_runner.listener_executor.shutdown(wait=True)
+        if isinstance(self.ctx.later, BackgroundRunner) and not self.ctx.later.drain(DRAIN_S):
+            log.warning("background work still running after %gs: stopping anyway", DRAIN_S)
         self.executor.shutdown(wait=True)
         self.engine.dispose()
 

@@ -440,9 +440,16 @@ class SlackPerson:
                 self._adopt()
             return sent
 
-    def close(self) -> Sent | None:
+    def close(self, *, await_update: bool = False) -> Sent | None:
         """Close the top modal (Cancel / Close). Slack sends view_closed with its state only
-        when the modal asked for it (``notify_on_close``); otherwise None."""
+        when the modal asked for it (``notify_on_close``); otherwise None.
+
+        ``await_update``: the app answers this closing by updating the modal beneath it (a
+        row's window closed: its page is shown again with a fresh revision). The app acks
+        view_closed first and calls ``views.update`` afterwards, so wait until the page has
+        changed, as a person sees it change, before the next step: an update still in flight
+        would otherwise land after the next click and be taken for its answer (or leave the
+        page with a revision already saved over)."""
         with self._lock:
             view = self.current_view()
             state = self._state(view)
@@ -455,7 +462,10 @@ class SlackPerson:
                 "view": self._view_payload(view, state),
                 "is_cleared": False,
             }
-            return self._send_payload(payload)
+            sent = self._send_payload(payload)
+        if await_update and sent.status == 200:
+            self.await_view(sent)
+        return sent
 
     # -- commands and raw requests --------------------------------------------------------
 

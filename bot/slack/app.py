@@ -4,6 +4,7 @@ Nothing here runs at import time."""
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -23,19 +24,49 @@ from bot.slack.listeners import paste as paste_listeners
 log = logging.getLogger(__name__)
 
 
-def background_runner(executor: ThreadPoolExecutor) -> Callable[[Callable[[], object]], None]:
-    """A `Later` that runs work on `executor`, logging (not losing) a failure."""
+class BackgroundRunner:
+    """A `Later` that runs work on `executor`, logging (not losing) a failure. ``drain()``
+    waits until no work is queued or running, work handed on by work included: the bot's
+    shutdown drains before it shuts the executor down. Work handed in after that is refused
+    with a warning (the bot is stopping), not raised into the listener that handed it in."""
 
-    def later(fn: Callable[[], object]) -> None:
+    def __init__(self, executor: ThreadPoolExecutor) -> None:
+        self._executor = executor
+        self._pending = 0
+        self._idle = threading.Condition()
+
+    def __call__(self, fn: Callable[[], object]) -> None:
         def run() -> None:
             try:
                 fn()
             except Exception:
                 log.exception("background work failed")
+            finally:
+                self._done()
 
-        executor.submit(run)
+        with self._idle:
+            self._pending += 1
+        try:
+            self._executor.submit(run)
+        except RuntimeError:  # "cannot schedule new futures after shutdown"
+            self._done()
+            log.warning("background work not started: the bot is stopping")
 
-    return later
+    def _done(self) -> None:
+        with self._idle:
+            self._pending -= 1
+            if self._pending == 0:
+                self._idle.notify_all()
+
+    def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for all work to finish; False if some still runs."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._pending == 0, timeout)
+
+
+def background_runner(executor: ThreadPoolExecutor) -> BackgroundRunner:
+    """A `Later` that runs work on `executor` (see `BackgroundRunner`)."""
+    return BackgroundRunner(executor)
 
 
 def build_app(

@@ -161,7 +161,9 @@ def test_release_pressed_in_the_owners_dm_sends_the_chair_the_pack(
 
     coord.click(coord.last_dm(), "pack_release")
 
-    chair_dm = coord.wait_for(lambda: fake.dm_channel(CHAIR), what="the chair's DM")
+    # The chair's DM is opened to upload the pack, once it is compiled: seconds on a busy machine.
+    chair_dm = coord.wait_for(lambda: fake.dm_channel(CHAIR), timeout=PDF_WAIT,
+                              what="the chair's DM")  # fmt: skip
     files = coord.wait_for(lambda: len(fake.files_in(chair_dm)) == 2 and fake.files_in(chair_dm),
                            timeout=PDF_WAIT, what="the chair's pack")  # fmt: skip
     assert sorted(f.name for f in files) == ["RR-2026-014-v2.html", "RR-2026-014-v2.pdf"]
