@@ -28,6 +28,7 @@ import json
 import os
 import random
 import secrets
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -135,6 +136,33 @@ def start_server(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes
     raise RuntimeError("the bot did not start within 60 s")
 
 
+def machine_state(folder: Path) -> str:
+    """How busy the machine is besides us: a durable SQLite commit's time on this disk (100
+    commits, WAL, synchronous=FULL, as the bot commits) and the CPU pressure (PSI, the share of
+    the last 10 s in which some runnable task waited for a CPU)."""
+    probe = folder / "probe.db"
+    connection = sqlite3.connect(probe, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=FULL")
+        connection.execute("CREATE TABLE t (v)")
+        took = []
+        for n in range(100):
+            started = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO t VALUES (?)", (n,))
+            connection.execute("COMMIT")
+            took.append((time.perf_counter() - started) * 1000)
+    finally:
+        connection.close()
+    took.sort()
+    found = f"a durable commit took {took[49]:.1f} ms (p50), {took[98]:.1f} ms (p99)"
+    with contextlib.suppress(OSError, IndexError, ValueError):
+        some = Path("/proc/pressure/cpu").read_text().split()[1]
+        found += f"; CPU pressure {float(some.split('=')[1]):.0f} %"
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
@@ -221,7 +249,7 @@ def drive(
     }
     spied = ROOT / "bench" / "results" / f"profile-{kind}.txt"
     spy = py_spy(pid, seconds, spied) if profile else None
-    load = os.getloadavg()[0]
+    load, state = os.getloadavg()[0], machine_state(folder)
     cpu, mine, started = cpu_seconds(pid), time.process_time(), time.monotonic()
     threads = start_users(steps, seed, seconds, recorder)
     for thread in threads:
@@ -252,6 +280,7 @@ def drive(
         server,
         mine / wall,
         (load, os.getloadavg()[0]),
+        state,
         profile,
     )
 

@@ -47,6 +47,7 @@ class Run:
     server: dict[str, list[float]]  # kind -> sorted ms inside the server
     client_cpu: float  # cores the load generator (and the Slack stand-in) used
     load: tuple[float, float]  # the machine's 1-minute load average before and after
+    state: str  # the disk's commit time and the CPU pressure just before (load.machine_state)
     profile: str | None = None  # a summary of the py-spy profile
 
 
@@ -138,8 +139,8 @@ def summary(run: Run) -> str:
         f"app's included); {run.packs} packs compiled; the bot process used "
         f"{run.cpu:.2f} CPU cores on average, the load generator with the Slack stand-in "
         f"{run.client_cpu:.2f}; the machine's load average was {run.load[0]:.1f} before and "
-        f"{run.load[1]:.1f} after; {run.recorder.late} actions started more than "
-        f"100 ms late; {errors} client-side errors"
+        f"{run.load[1]:.1f} after; just before it, {run.state}; {run.recorder.late} actions "
+        f"started more than 100 ms late; {errors} client-side errors"
         + (f" (first: {run.recorder.errors[0]})" if errors else "")
         + "."
     )
@@ -326,7 +327,8 @@ def every_figure(
         "below hold each part's details.",
         "",
         f"Run started {started:%Y-%m-%d %H:%M} UTC on {machine(runs)}; {priority}; the "
-        f"machine's load average (1 min) after each part: {where}.",
+        f"machine's load average (1 min) after each part: {where}. Just before each load "
+        "run: " + "; ".join(f"{names[r.db]}: {r.state}" for r in runs) + ".",
         "",
     ]
     return "\n".join([*intro, *lines]) + "\n"

@@ -17,6 +17,7 @@ from bot import demo_script as script
 from bot.fakeslack import FakeSlack, SlackPerson, flatten_blocks
 from bot.runtime import build_runtime
 from bot.settings import Settings
+from bot.slack.blocks.pack_cards import SUMMARY_CALLBACK_ID
 from forms.calendar import WorkingCalendar
 
 
@@ -163,7 +164,13 @@ def _story(fake: FakeSlack, url: str, secret: str, dates: dict[str, str], out: T
     _answer(contacts["hv"], fill(script.HEALTH_VISITING, dates), button="return_start")
     _answer(contacts["csc"], fill(script.CSC_STARTED, dates), button="return_start", submit=False)
     coordinator.command(f"summary {script.REFERENCE}", channel)
-    coordinator.wait_for(lambda: fake.views_of(coordinator.user_id), what="the summary form")
+    coordinator.wait_for(  # not any view: the open form was a modal too
+        lambda: any(
+            v.view.get("callback_id") == SUMMARY_CALLBACK_ID and not v.closed
+            for v in fake.views_of(coordinator.user_id)
+        ),
+        what="the summary form",
+    )
     coordinator.fill({"summary": script.SUMMARY, "attendees": "\n".join(script.ATTENDEES)})
     coordinator.submit()
     chair.command(f"pack {script.REFERENCE}", channel)
