@@ -109,6 +109,10 @@ class Messenger(Protocol):
         """Whether the bot is a member of the channel."""
         ...
 
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        """Show ``view`` (a ``home`` view) on the person's Home tab of the bot."""
+        ...
+
 
 class SlackMessenger:
     """``Messenger`` over a ``WebClient`` built by ``bot.slack.client.make_web_client``.
@@ -239,6 +243,9 @@ class SlackMessenger:
             raise
         info = found["channel"]
         return bool(info.get("is_member") or info.get("is_im"))
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        self._call(user_id, self._client.views_publish, user_id=user_id, view=view)
 
     # -- helpers ---------------------------------------------------------------------------
 

@@ -8,7 +8,7 @@ import argparse
 import os
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -66,6 +66,9 @@ class OfflineMessenger:
 
     def bot_in_channel(self, channel: str) -> bool:
         return False
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        raise self._refuse(user_id)
 
 
 def _targets(out: Path | None, stem: str, formats: Sequence[str]) -> dict[str, Path]:

@@ -19,8 +19,8 @@ from slack_sdk.models.blocks import Block
 
 from bot.messenger import Blocks, DeliveryFailed, MessageRef, SlackUser, Upload
 
-POST, UPDATE, DM, EPHEMERAL, UPLOAD, DELETE_FILE = (
-    "post", "update", "dm", "ephemeral", "upload", "delete_file",
+POST, UPDATE, DM, EPHEMERAL, UPLOAD, DELETE_FILE, HOME = (
+    "post", "update", "dm", "ephemeral", "upload", "delete_file", "home",
 )  # fmt: skip
 
 
@@ -55,6 +55,7 @@ class RecordingMessenger:
     messages: dict[MessageRef, Event] = field(default_factory=dict)  # as they stand now
     channels_without_bot: set[str] = field(default_factory=set)
     deleted_files: list[str] = field(default_factory=list)
+    homes: dict[str, dict[str, Any]] = field(default_factory=dict)  # user -> Home tab now
     _people: dict[str, _Person] = field(default_factory=dict)
     _unknown: set[str] = field(default_factory=set)
     _blocked: dict[str, str] = field(default_factory=dict)  # channel -> reason
@@ -104,7 +105,8 @@ class RecordingMessenger:
         self, kind: str, reason: str = "Slack kept failing (500) after 5 tries",
         *, transient: bool = True,
     ) -> None:
-        """The next call of ``kind`` (post, update, dm, ephemeral, upload, delete_file) fails."""
+        """The next call of ``kind`` (post, update, dm, ephemeral, upload, delete_file, home)
+        fails."""
         with self._lock:
             self._failures.append((kind, DeliveryFailed("Slack", reason, transient=transient)))
 
@@ -171,6 +173,14 @@ class RecordingMessenger:
     def bot_in_channel(self, channel: str) -> bool:
         with self._lock:
             return channel not in self.channels_without_bot
+
+    def publish_home(self, user_id: str, view: dict[str, Any]) -> None:
+        with self._lock:
+            self._check(HOME, user_id)
+            if user_id in self._unknown:
+                raise DeliveryFailed(user_id, "no Slack user with that id", code="user_not_found")
+            self.events.append(Event(HOME, user_id, blocks=_plain(view.get("blocks"))))
+            self.homes[user_id] = view
 
     # -- reading the transcript -----------------------------------------------------------
 

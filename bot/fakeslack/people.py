@@ -34,6 +34,7 @@ from typing import Any, Literal, TypeVar
 from urllib.parse import parse_qs, urlencode
 
 from .fake import FakeSlack
+from .render import flatten_blocks
 from .state import Message, View
 
 T = TypeVar("T")
@@ -412,6 +413,61 @@ class SlackPerson:
         if await_update and sent.status == 200:
             self.await_view(sent)
         return sent
+
+    # -- the App Home ------------------------------------------------------------------------
+
+    def home(self) -> View | None:
+        """The bot's Home tab as this person sees it now (None before anything was published)."""
+        with self.fake.world.lock:
+            view_id = self.fake.world.home_views.get(self.user_id)
+        return self.fake.view(view_id) if view_id else None
+
+    def open_home(self) -> Sent:
+        """Open the bot's Home tab: the ``app_home_opened`` event Slack sends (a JSON body)."""
+        world = self.fake.world
+        with world.lock:
+            event_id, at = world.mint("Ev"), int(world.clock())
+            current = world.home_views.get(self.user_id)
+            shown = None
+            if current is not None:
+                shown = world.views[current].to_api(world.team_id, world.app_id, world.bot_id)
+        event: Json = {"type": "app_home_opened", "user": self.user_id, "tab": "home",
+                       "channel": f"D{self.user_id[1:]}", "event_ts": f"{at}.000100"}  # fmt: skip
+        if shown is not None:
+            event["view"] = shown
+        body = json.dumps({
+            "token": "legacy-verification-token", "team_id": self.team_id,
+            "api_app_id": world.app_id, "event": event, "type": "event_callback",
+            "event_id": event_id, "event_time": at,
+        }).encode()  # fmt: skip
+        headers = signed_headers(self.signing_secret, body) | {"Content-Type": "application/json"}
+        return self.send_raw(body, headers)
+
+    def click_in_home(self, action_id: str, value: str | Mapping[str, str] | None = None) -> Sent:
+        """Press a button on the Home tab: block_actions from the home view (no response_url:
+        Slack gives a Home nowhere to answer but the Home itself, or a modal)."""
+        view = self.home()
+        if view is None:
+            raise LookupError(f"{self.user_id} has no Home tab published")
+        block_id, button = _find_button(self._blocks(view), action_id, value)
+        world = self.fake.world
+        with world.lock:
+            shown = view.to_api(world.team_id, world.app_id, world.bot_id)
+        payload = self._base("block_actions", trigger=True) | {
+            "container": {"type": "view", "view_id": view.id},
+            "view": shown | {"blocks": self._blocks(view), "state": {"values": {}}},
+            "actions": [_button_action(block_id, button)],
+        }
+        return self._send_payload(payload)
+
+    def await_home(self, text: str, timeout: float | None = None) -> View:
+        """Wait until the Home tab shows ``text`` (in its blocks, as flattened text)."""
+
+        def showing() -> View | None:
+            view = self.home()
+            return view if view and text in "\n".join(flatten_blocks(view.blocks)) else None
+
+        return self.wait_for(showing, timeout, f"{self.user_id}'s Home to show {text!r}")
 
     # -- submitting and closing ----------------------------------------------------------
 

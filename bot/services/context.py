@@ -3,8 +3,10 @@ way to run work after the request has been answered."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -24,6 +26,42 @@ def run_now(fn: Callable[[], object]) -> None:
     fn()
 
 
+class HomeQueue:
+    """The App Home publishes waiting to run, by key: a burst of changes publishes a person's
+    Home once, after the last; and when each Home was last published with a notice (the answer
+    to a button pressed on it), which a publish right after would wipe. Thread-safe."""
+
+    def __init__(self, monotonic: Callable[[], float] = time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._waiting: set[Hashable] = set()
+        self._noticed: dict[Hashable, float] = {}
+        self._monotonic = monotonic
+
+    def claim(self, key: Hashable) -> bool:
+        """Whether the caller should schedule the publish (False: one is waiting already)."""
+        with self._lock:
+            if key in self._waiting:
+                return False
+            self._waiting.add(key)
+            return True
+
+    def started(self, key: Hashable) -> None:
+        """The publish began: a change from now on schedules another."""
+        with self._lock:
+            self._waiting.discard(key)
+
+    def noticed(self, key: Hashable) -> None:
+        """The Home was just published with a notice."""
+        with self._lock:
+            self._noticed[key] = self._monotonic()
+
+    def noticed_within(self, key: Hashable, seconds: float) -> bool:
+        """Whether the Home was published with a notice less than ``seconds`` ago."""
+        with self._lock:
+            at = self._noticed.get(key)
+            return at is not None and self._monotonic() - at < seconds
+
+
 @dataclass(frozen=True)
 class Context:
     """The collaborators of the service layer, built in `main()` or the app factory."""
@@ -34,6 +72,8 @@ class Context:
     config: Configuration
     coordinators: frozenset[str]
     later: Later = run_now
+    homes: HomeQueue = field(default_factory=HomeQueue, compare=False, repr=False)
+    """The App Home publishes waiting to run (``bot.services.home``)."""
 
     @property
     def calendar(self) -> WorkingCalendar:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 from bot.messenger import DeliveryFailed, MessageRef
+from bot.services import home
 from bot.services.context import Context
 from bot.slack.blocks import cards
 from forms.calendar import WorkingCalendar
@@ -28,22 +29,26 @@ def _load(ctx: Context, review_id: int) -> tuple[Review, list[AgencyReturn]]:
 
 
 def post_status_card(ctx: Context, review_id: int) -> None:
-    """Post the review's status card in its channel and remember where it is."""
+    """Post the review's status card in its channel and remember where it is (and show the
+    review on the App Home of everyone concerned)."""
     review, returns = _load(ctx, review_id)
     text, blocks = cards.status_card(review, returns, ctx.today(), ctx.zone)
     try:
         ref = ctx.messenger.post(review.channel_id, text, blocks)
     except DeliveryFailed as exc:
         tell_owner(ctx, review, f"I couldn't post the status card in the channel: {exc.reason}.")
-        return
-    with ctx.uow as uow:
-        uow.reviews.set_status_card(review_id, ref.ts)
-        uow.commit()
+    else:
+        with ctx.uow as uow:
+            uow.reviews.set_status_card(review_id, ref.ts)
+            uow.commit()
+    ctx.later(lambda: home.republish_review(ctx, review_id))
 
 
 def refresh_status_card(ctx: Context, review_id: int) -> None:
-    """Update the status card in place (after any change of a return's state)."""
+    """Update the status card in place (after any change of a return's state or of the review),
+    and republish, after the request, the App Home of everyone concerned."""
     review, returns = _load(ctx, review_id)
+    ctx.later(lambda: home.republish_review(ctx, review_id))
     if not review.status_ts:
         return
     text, blocks = cards.status_card(review, returns, ctx.today(), ctx.zone)

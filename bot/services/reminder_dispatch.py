@@ -3,21 +3,32 @@
 Per sweep, a ``Dispatcher`` caches each review's facts and current plan, each recipient's Slack
 time zone and each escalation e-mail's user. An item goes to whoever holds its role *now*
 (the return's current contact, the review's current owner or chair), and only if the review's
-plan as it stands now still holds it; otherwise it is skipped (cancelled).
+plan as it stands now still holds it; otherwise it is skipped (cancelled). A contact who is away
+(``bot.services.away``) has their items sent to their deputy, or held until the first working
+day after they are back (``Dispatcher.away``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 
 from bot.messenger import DeliveryFailed
 from bot.services import notify
 from bot.services.context import Context
 from bot.services.errors import ServiceError
 from bot.services.reminder_facts import review_facts
+from bot.slack.blocks import away as away_cards
 from bot.slack.blocks import reminder_cards as cards
-from forms.records import RECEIVED_STATES, AgencyReturn, JSONValue, Review, ReviewStatus
+from forms.records import (
+    RECEIVED_STATES,
+    Absence,
+    AgencyReturn,
+    JSONValue,
+    Review,
+    ReviewStatus,
+)
 from forms.reminders import (
     CONTACT_KINDS,
     Kind,
@@ -59,6 +70,7 @@ class Target:
     facts: ReturnFacts | None
     recipient: str
     is_channel: bool = False
+    deputy_for: Absence | None = None  # sent to the deputy of this absent contact
 
     def undelivered_note(self, reason: str) -> str:
         """For the owner, when this item could not be delivered."""
@@ -84,11 +96,13 @@ class Dispatcher:
         self._reviews: dict[int, _Loaded | None] = {}
         self._zones: dict[str, str | None] = {}
         self._emails: dict[str, str | None] = {}
+        self._absences: dict[tuple[str, str], Absence | None] = {}
 
     def refresh(self) -> None:
-        """Forget the reviews read so far (each batch sees them as they are now); the time
-        zones and e-mail look-ups are kept for the whole sweep."""
+        """Forget the reviews and absences read so far (each batch sees them as they are
+        now); the time zones and e-mail look-ups are kept for the whole sweep."""
         self._reviews.clear()
+        self._absences.clear()
 
     def _load(self, review_id: int) -> _Loaded | None:
         if review_id not in self._reviews:
@@ -135,6 +149,27 @@ class Dispatcher:
             return Skip("nobody holds that role now")
         return Target(review, ret, facts, recipient, is_channel=item.role is Role.CHANNEL)
 
+    def away(self, item: Reminder, target: Target) -> Target | Skip | datetime | None:
+        """The away rule for an item meant for a return's contact who is away today: the
+        target with their deputy as recipient; else when to send it (the first working day
+        after they are back, at the window's opening) — or, for a coordinator's nudge, a Skip
+        saying so. None: the contact is not away, or the item is not theirs."""
+        if item.role is not Role.CONTACT or target.ret is None:
+            return None
+        key = (target.review.team_id, target.recipient)
+        if key not in self._absences:
+            with self.ctx.uow as uow:
+                self._absences[key] = uow.absences.get(*key)
+        absence = self._absences[key]
+        if absence is None or not absence.active_on(self.ctx.today()):
+            return None
+        if absence.deputy:
+            return replace(target, recipient=absence.deputy, deputy_for=absence)
+        back = self.calendar.next_working_day(absence.until)
+        if item.kind is Kind.NUDGE:
+            return Skip(f"away until {absence.until:%d %b %Y}, with no deputy")
+        return datetime.combine(back, self.policy.window_start, tzinfo=self.calendar.zone)
+
     def _escalation_user(self, ret: AgencyReturn | None) -> str | None:
         to = self.policy.escalation.get(ret.agency_key) if ret else None
         if to is None or not to.startswith("email:"):
@@ -177,6 +212,10 @@ class Dispatcher:
     ) -> tuple[str, list[cards.Block] | None] | Skip:
         review, ret, cal = target.review, target.ret, self.calendar
         today = self.ctx.now().astimezone(cal.zone).date()
+        if item.kind in CONTACT_KINDS and ret is not None and target.deputy_for is not None:
+            return away_cards.deputy_reminder(
+                review, ret, item.kind, target.deputy_for, today=today, calendar=cal
+            )
         if item.kind in CONTACT_KINDS and ret is not None:
             facts = target.facts
             return cards.contact_reminder(
@@ -246,6 +285,8 @@ class Dispatcher:
         details: dict[str, JSONValue] = {"kind": item.kind.value, "role": item.role.value}
         if target.ret is not None:
             details["agency"] = target.ret.agency_key
+        if target.deputy_for is not None:
+            details["deputy_for"] = target.deputy_for.user_id
         uow.audit.add(
             target.review.team_id,
             actor,

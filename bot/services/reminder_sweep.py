@@ -4,7 +4,8 @@ One sweep (every minute under ``rrm serve``, or ``rrm tick``) takes back claims 
 lease, then claims due items in small batches — each claim one short transaction — and sends
 each claimed item outside any transaction. An item is marked sent only after Slack accepted it.
 Before sending it is checked against the review as it stands now (an item the current plan no
-longer holds is cancelled) and against the recipient's reminder window (outside it, the item
+longer holds is cancelled), against its contact being away (sent to their deputy, or put back
+until they are back) and against the recipient's reminder window (outside it, the item
 is put back until the window opens in the recipient's own Slack time zone). A transient
 failure (429, 5xx, network) puts it back with a growing wait; after ``max_attempts``, or at
 once for a permanent refusal, it is marked failed and the owner is told.
@@ -165,6 +166,12 @@ class Sender:
             return self._failed(item, token, None, exc)
         if isinstance(target, Skip):
             return self._end(item, token, target, None)
+        away = d.away(item, target)
+        if isinstance(away, Skip):
+            return self._end(item, token, away, target)
+        if isinstance(away, datetime):
+            return self._release_until(item, token, target, away, "the contact is away")
+        target = away or target
         if window:
             held = self._hold_back(item, token, target)
             if held is not None:
@@ -194,10 +201,17 @@ class Sender:
         if d.calendar.in_window(now, zone, start, end):
             return None
         opening = d.calendar.next_window_opening(now, zone, start, end)
+        return self._release_until(item, token, target, opening)
+
+    def _release_until(
+        self, item: Reminder, token: str, target: Target, until: datetime, why: str = ""
+    ) -> Outcome:
+        """Release the item, not to be sent before ``until`` (deferred)."""
         with self.ctx.uow as uow:
-            uow.reminders.release(item.id, token, opening)
+            uow.reminders.release(item.id, token, until)
             uow.commit()
-        return _outcome(item, target, "deferred", f"until {opening:%Y-%m-%d %H:%M %Z}")
+        about = f"{why}: " if why else ""
+        return _outcome(item, target, "deferred", f"{about}until {until:%Y-%m-%d %H:%M %Z}")
 
     def _failed(
         self, item: Reminder, token: str, target: Target | None, exc: DeliveryFailed

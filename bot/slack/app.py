@@ -17,7 +17,9 @@ from bot.services.context import Context
 from bot.slack import middleware
 from bot.slack.client import retrying_respond
 from bot.slack.listeners import actions, commands, events, lifecycle, open_review, packs, views
+from bot.slack.listeners import away as away_listeners
 from bot.slack.listeners import delegation as delegation_listeners
+from bot.slack.listeners import home as home_listeners
 from bot.slack.listeners import on_behalf as on_behalf_listeners
 from bot.slack.listeners import paste as paste_listeners
 
@@ -104,6 +106,8 @@ def build_app(
     packs.register(app, ctx)
     lifecycle.register(app, ctx)
     events.register(app, ctx)
+    home_listeners.register(app, ctx)
+    away_listeners.register(app, ctx)
 
     @app.error
     def on_error(error: Exception, body: dict[str, Any]) -> BoltResponse | None:

@@ -14,6 +14,9 @@ from datetime import date, datetime, time
 from typing import Any, TypeAlias
 
 from bot.slack.command_values import OPEN_FIELDS, people, reason
+from bot.slack.grammar_away import PARSERS as ABSENCE_PARSERS
+from bot.slack.grammar_away import USAGE as ABSENCE_USAGE
+from bot.slack.grammar_away import AbsenceCommand
 from bot.slack.grammar_changes import PARSERS as CHANGE_PARSERS
 from bot.slack.grammar_changes import USAGE as CHANGE_USAGE
 from bot.slack.grammar_changes import ChangeCommand
@@ -129,8 +132,9 @@ Command: TypeAlias = (
     | CloseCommand
     | HoldCommand
     | RemindCommand
-    | ChangeCommand
     | TemplateCommand
+    | ChangeCommand
+    | AbsenceCommand
 )
 
 
@@ -176,9 +180,10 @@ _USAGE = {
     "lifts the hold (coordinators).",
     "remind": "• `/rrm remind RR-2026-014` — nudge every contact whose return is outstanding, "
     "now (at most once an hour each; coordinators).",
+    **CHANGE_USAGE,
     "template": "• `/rrm template RR-2026-014` — the chronology columns as a CSV file in your "
     "direct messages, to paste rows from a spreadsheet (the review's contacts, coordinators).",
-    **CHANGE_USAGE,
+    **ABSENCE_USAGE,
     "help": "• `/rrm help` — this list.",
 }
 
@@ -409,8 +414,9 @@ _PARSERS: dict[str, Callable[[list[Word]], tuple[Command, list[str]]]] = {
     "close": _close,
     "hold": _hold,
     "remind": _remind,
-    **CHANGE_PARSERS,
     "template": _template,
+    **CHANGE_PARSERS,
+    **ABSENCE_PARSERS,
 }
 SUBCOMMANDS: tuple[str, ...] = tuple(_PARSERS)
 """Every ``/rrm`` subcommand (the access-matrix test covers each one)."""

@@ -121,6 +121,16 @@ MATRIX: dict[str, Rule] = {
     "action:pack_hold": COORDINATORS,
     "view:pack_summary": COORDINATORS,
     "view:review_close": COORDINATORS,
+    "action:home_remind": COORDINATORS,  # the App Home's buttons (issue 8)
+    "action:home_pack": Rule(frozenset({COORDINATOR, THE_CHAIR})),
+    "action:home_lock": COORDINATORS,
+    "action:home_close": COORDINATORS,
+    "action:home_page": Rule(IN_TEAM),
+    "action:home_away": Rule(IN_TEAM),  # anyone may say they are away: it only changes where
+    "action:home_back": Rule(IN_TEAM),  # their own reminders go
+    "view:away": Rule(IN_TEAM),
+    "command:away": Rule(IN_TEAM),
+    "command:back": Rule(IN_TEAM),
     "action:return_on_behalf": COORDINATORS,
     "view:on_behalf_date": COORDINATORS,
 }
@@ -140,10 +150,12 @@ COMMAND_TEXT = {
     "remove": f"remove {REF} ambulance",  # after add: the requests go in sorted order
     "owner": f"owner {REF} <@{COORD}|casey>",  # the only coordinator: "already owns it"
     "template": f"template {REF}",
+    "away": "away until=2026-12-04",
+    "back": "back",
 }
-NOT_IN_MATRIX = {"event:message"}
+NOT_IN_MATRIX = {"event:message", "event:app_home_opened"}
 """Events carry no role: the one listener acks and ignores a message (tested on its own)."""
-LAST = ("command:lock", "view:review_close", "command:close", "command:hold")
+LAST = ("action:home_lock", "command:lock", "view:review_close", "command:close", "command:hold")
 """Allowed requests that end the review: sent after every other allowed request."""
 REFUSALS = re.compile(
     r"not by you|isn't yours|Only partnership coordinators|Only coordinators|Only the chair|"
@@ -392,6 +404,7 @@ def use_everything(world: World) -> None:
     coord.fill({"outcome": "local_review", "panel_sent": "2026-11-19"})  # refused: too early
     assert coord.submit().errors
     coord.close()
+    use_the_home(world)
     synthesise(world)
 
 
@@ -421,6 +434,38 @@ def to_the_review_page(person: SlackPerson) -> None:
         sent = person.submit()
         assert sent.ok, (page, sent.errors)
     raise AssertionError("never reached the review page")
+
+
+def use_the_home(world: World) -> None:
+    """The App Home: the coordinator's Remind and Close, the chair's Pack, a contact away and
+    back through the Home. Lock (which would end the journey) and the pager (which needs more
+    reviews than a page holds) are the Remind press with their own action id."""
+    ref_id = stored(world, REF)["id"]
+    coord = world.person(COORD, record=True)
+    coord.open_home()
+    coord.await_home(f"{REF} · Child A")
+    coord.click_in_home("home_remind", {"review": ref_id})
+    coord.await_home("udged")  # "Nudged: …", or "Nobody was nudged."
+    coord.await_view(coord.click_in_home("home_close", {"review": ref_id}))
+    coord.close()
+    chair = world.person(CHAIR, record=True)
+    chair.open_home()
+    chair.await_home("Reviews you chair")
+    chair.click_in_home("home_pack", {"review": ref_id})
+    chair.await_home("Meeting pack v", 60)
+    police = world.person(POLICE, record=True)
+    police.open_home()
+    police.await_view(police.click_in_home("home_away"))
+    police.fill({"away_until": "2026-12-04"})
+    assert police.submit().ok
+    police.await_home("You are away until")
+    police.click_in_home("home_back")
+    police.await_home("Welcome back")
+    user, remind = world.book["action:home_remind"]
+    for action_id, value in (("home_lock", None), ("home_page", "0")):
+        payload = json.loads(json.dumps(remind.payload))
+        payload["actions"][0] |= {"action_id": action_id, **({"value": value} if value else {})}
+        world.book.setdefault(f"action:{action_id}", (user, _as_sent(payload)))
 
 
 def synthesise(world: World) -> None:

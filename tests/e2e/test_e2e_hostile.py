@@ -25,8 +25,8 @@ from tests.e2e.test_e2e_returns import EVENT, OPEN, REF, open_review, shown, sta
 PSEUDONYM = "Child & <!channel> <https://evil.example|click> {{7*7}}"
 LINE = ("<script>alert(1)</script> <!channel> <https://evil.example|click> {{7*7}} "
         "a\u202eevil\u202c b nul\x00byte & <b>bold</b>")  # fmt: skip
-NARRATIVE = f"First line <!here>\n\t{LINE}\r\nlast {{% raw %}} <@U0COORD>"
-MARKERS = ("<!channel>", "<!here>", "<https://evil.example", "<script>", "<b>", "<@U0COORD>")
+NARRATIVE = f"First line <!here>\n\t{LINE}\r\nlast {{% raw %}} <@U0EVIL01>"
+MARKERS = ("<!channel>", "<!here>", "<https://evil.example", "<script>", "<b>", "<@U0EVIL01>")
 """Raw markup from the hostile text: never inside mrkdwn."""
 LONG = "x" * 20_000
 

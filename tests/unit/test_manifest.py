@@ -31,8 +31,11 @@ SCOPES: dict[str, set[str]] = {
     "views_publish": set(),
     "auth_test": set(),
 }
-# Events the code listens for -> the bot event subscription and its scope.
-EVENTS = {"message": ("message.im", "im:history")}
+# Events the code listens for -> the bot event subscription and its scope (None: none needed).
+EVENTS: dict[str, tuple[str, str | None]] = {
+    "message": ("message.im", "im:history"),
+    "app_home_opened": ("app_home_opened", None),
+}
 
 
 def _manifest() -> dict:  # type: ignore[type-arg]
@@ -67,7 +70,7 @@ def test_scopes_are_exactly_what_the_code_calls() -> None:
     assert not unknown, f"add these Web API methods to the scope table: {unknown}"
     needed = {"commands"} | {s for m in called for s in SCOPES[m]}
     listened = set(re.findall(r'@app\.event\("(\w+)"\)', source))
-    needed |= {EVENTS[e][1] for e in listened}
+    needed |= {scope for e in listened if (scope := EVENTS[e][1]) is not None}
     assert set(_manifest()["oauth_config"]["scopes"]["bot"]) == needed
 
 
@@ -80,5 +83,6 @@ def test_events_are_those_the_code_handles() -> None:
 def test_app_home_messages_tab_is_read_only_and_socket_mode_on() -> None:
     m = _manifest()
     assert m["features"]["app_home"]["messages_tab_read_only_enabled"] is True
+    assert m["features"]["app_home"]["home_tab_enabled"] is True  # the App Home (issue 8)
     assert m["settings"]["interactivity"]["is_enabled"] is True
     assert m["settings"]["socket_mode_enabled"] is True

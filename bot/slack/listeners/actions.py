@@ -16,6 +16,7 @@ from bot.services.context import Context
 from bot.services.errors import ServiceError
 from bot.slack import render
 from bot.slack.blocks import row_view
+from bot.slack.listeners import home
 from bot.slack.listeners import payload as p
 from bot.slack.view_state import raw_from_state
 from forms import engine
@@ -32,12 +33,13 @@ def register(app: App, ctx: Context) -> None:
 
         def listener(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
             ack()
+            reply = home.respond_for(ctx, body, respond)  # pressed on the App Home: its notice
             try:
-                fn(body, respond, client, p.return_id_of(p.action_value(body)))
+                fn(body, reply, client, p.return_id_of(p.action_value(body)))
             except ServiceError as exc:
-                respond(text=exc.message, response_type="ephemeral", replace_original=False)
+                reply(text=exc.message, response_type="ephemeral", replace_original=False)
             except p.BadPayload:
-                respond(
+                reply(
                     text="That button can't be used any more.",
                     response_type="ephemeral",
                     replace_original=False,

@@ -29,7 +29,8 @@ from bot.slack.grammar import (
     parse_command,
     usage_text,
 )
-from bot.slack.listeners import lifecycle, packs
+from bot.slack.grammar_away import AwayCommand, BackCommand
+from bot.slack.listeners import away, lifecycle, packs
 from bot.slack.listeners.changes import CHANGE_COMMANDS, change_command
 from forms.pseudonym import pseudonym_warnings
 
@@ -66,6 +67,10 @@ def register(app: App, ctx: Context) -> None:
             lifecycle.hold_command(ctx, respond, body, command)
         elif isinstance(command, RemindCommand):
             _remind(ctx, respond, team, actor, command.reference)
+        elif isinstance(command, AwayCommand):
+            away.away_command(ctx, respond, body, command)
+        elif isinstance(command, BackCommand):
+            away.back_command(ctx, respond, body, command)
         elif isinstance(command, TemplateCommand):
             _template(ctx, respond, team, actor, command.reference)
 
