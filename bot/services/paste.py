@@ -12,14 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.services import packs, reminders
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, StaleSection, TryAgain
 from forms.model import RepeatQuestion
 from forms.parsing import JSONValue, RawRow, parse_answer, split_error_key
 from forms.paste import PASTE_QUESTIONS
-from forms.records import ReturnState
 from storage.errors import SectionConflict, StorageBusy
 
 PASTED = "pasted"
@@ -86,23 +84,9 @@ def add_rows(
             result = uow.answers.save_section(
                 return_id, section_id, base_revision, {question.id: before + added}, actor, now
             )
-            if view.ret.state is ReturnState.INVITED:
-                uow.returns.set_state(return_id, ReturnState.IN_PROGRESS, now)
-            if result.changed:
-                uow.audit.add(
-                    team_id,
-                    actor,
-                    "page.saved",
-                    now,
-                    review_id=view.review.id,
-                    return_id=return_id,
-                    details={
-                        "section": section_id,
-                        "revision": result.revision,
-                        "row": PASTED,
-                        "rows": len(added),
-                    },
-                )
+            amended = rs.record_save(
+                uow, view, actor, section_id, result, now, row=PASTED, rows=len(added)
+            )
             uow.commit()
     except SectionConflict:
         raise StaleSection(
@@ -115,6 +99,5 @@ def add_rows(
         ) from None
     saved = rs.load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id)
     if result.changed:
-        ctx.later(lambda: packs.note_change_after_pack(ctx, saved.review, saved.ret, section_id))
-        ctx.later(lambda: reminders.replan_after_save(ctx, view.ret))
+        rs.after_save(ctx, view, saved, section_id, amended=amended)
     return Pasted(saved, len(added) if result.changed else 0)

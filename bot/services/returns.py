@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
@@ -30,8 +31,10 @@ from forms.records import (
     ReturnState,
     Review,
     ReviewStatus,
+    SectionSaveResult,
 )
 from storage.errors import SectionConflict, StorageBusy
+from storage.ports import UnitOfWork
 
 RISK_QUESTION = "E2"
 EDIT_OPENED = "return.edit_opened"  # not "return.reopened": that restarted reminders
@@ -237,27 +240,7 @@ def save_page(
             result = uow.answers.save_section(
                 return_id, section_id, base_revision, changes, actor, now
             )
-            if view.ret.state is ReturnState.INVITED:
-                uow.returns.set_state(return_id, ReturnState.IN_PROGRESS, now)
-            if result.changed:
-                uow.audit.add(
-                    team_id,
-                    actor,
-                    "page.saved",
-                    now,
-                    review_id=view.review.id,
-                    return_id=return_id,
-                    details={
-                        "section": section_id,
-                        "revision": result.revision,
-                        **_behalf(view.ret, actor),
-                    },
-                )
-            amended = result.changed and amend.is_amendment(view.ret)
-            if amended:
-                amend.record(
-                    uow, team_id=team_id, actor=actor, ret=view.ret, section_id=section_id, at=now
-                )
+            amended = record_save(uow, view, actor, section_id, result, now)
             if risk and result.changed:
                 uow.audit.add(
                     team_id,
@@ -279,14 +262,61 @@ def save_page(
             "Couldn't save just now — press Next again; your text is still here."
         ) from None
     saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id)
-    ctx.later(lambda: packs.note_change_after_pack(ctx, saved.review, saved.ret, section_id))
-    ctx.later(lambda: reminders.replan_after_save(ctx, view.ret))
+    after_save(ctx, view, saved, section_id, amended=amended)
     if risk and result.changed:
         ctx.later(lambda: notify.risk_alert(ctx, saved.review, saved.ret))
-    if view.ret.state is ReturnState.INVITED or amended:
-        ctx.later(lambda: _after_state_change(ctx, saved.review.id, return_id))
     following = engine.next_page(form, saved.answers, after=section_id)
     return Saved(saved, following, {}, risk_reported=risk and result.changed)
+
+
+def record_save(
+    uow: UnitOfWork,
+    view: ReturnView,
+    actor: str,
+    section_id: str,
+    result: SectionSaveResult,
+    at: datetime,
+    **details: JSONValue,
+) -> bool:
+    """Inside a save's transaction (a page, a row, pasted rows): the return is in progress
+    from its first save, a change is audited (``details`` added: ids and counts only) and, on a
+    return already received, recorded as an amendment. Whether it was one."""
+    ret = view.ret
+    if ret.state is ReturnState.INVITED:
+        uow.returns.set_state(ret.id, ReturnState.IN_PROGRESS, at)
+    if not result.changed:
+        return False
+    uow.audit.add(
+        view.review.team_id,
+        actor,
+        "page.saved",
+        at,
+        review_id=view.review.id,
+        return_id=ret.id,
+        details={
+            "section": section_id,
+            "revision": result.revision,
+            **details,
+            **_behalf(ret, actor),
+        },
+    )
+    if not amend.is_amendment(ret):
+        return False
+    amend.record(
+        uow, team_id=view.review.team_id, actor=actor, ret=ret, section_id=section_id, at=at
+    )
+    return True
+
+
+def after_save(
+    ctx: Context, before: ReturnView, saved: ReturnView, section_id: str, *, amended: bool
+) -> None:
+    """After a save committed: a pack already sent learns of the change, the reminders are
+    planned again, and the cards show a return that started or was amended."""
+    ctx.later(lambda: packs.note_change_after_pack(ctx, saved.review, saved.ret, section_id))
+    ctx.later(lambda: reminders.replan_after_save(ctx, before.ret))
+    if before.ret.state is ReturnState.INVITED or amended:
+        ctx.later(lambda: _after_state_change(ctx, saved.review.id, saved.ret.id))
 
 
 def _risk_raised(form: QuestionSet, before: Answers, after: Answers) -> bool:
@@ -405,27 +435,8 @@ def save_row(
                 result = uow.answers.delete_row(
                     return_id, section_id, question_id, row_id, base_revision, actor, now
                 )
-            if view.ret.state is ReturnState.INVITED:
-                uow.returns.set_state(return_id, ReturnState.IN_PROGRESS, now)
-            if result.changed:
-                uow.audit.add(
-                    team_id,
-                    actor,
-                    "page.saved",
-                    now,
-                    review_id=view.review.id,
-                    return_id=return_id,
-                    details={
-                        "section": section_id,
-                        "revision": result.revision,
-                        "row": "saved" if values else "removed",
-                        **_behalf(view.ret, actor),
-                    },
-                )
-            if result.changed and amend.is_amendment(view.ret):
-                amend.record(
-                    uow, team_id=team_id, actor=actor, ret=view.ret, section_id=section_id, at=now
-                )
+            row = "saved" if values else "removed"
+            amended = record_save(uow, view, actor, section_id, result, now, row=row)
             uow.commit()
     except SectionConflict:
         raise StaleSection(
@@ -434,7 +445,10 @@ def save_row(
         ) from None
     except StorageBusy:
         raise TryAgain("Couldn't save just now — press Save again.") from None
-    return load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id), {}
+    saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id)
+    if result.changed:
+        after_save(ctx, view, saved, section_id, amended=amended)
+    return saved, {}
 
 
 def remove_row(
