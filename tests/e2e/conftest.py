@@ -131,8 +131,11 @@ def bot_on_each_database(
             settings = settings_for(fake, f"sqlite:///{tmp_path}/rrm.db")
         else:
             url = stack.enter_context(throwaway_pg_database())
-            settings = settings_for(fake, url.render_as_string(hide_password=False),
-                                    rrm_encryption_key=Fernet.generate_key().decode())
+            settings = settings_for(
+                fake,
+                url.render_as_string(hide_password=False),
+                rrm_encryption_key=Fernet.generate_key().decode(),
+            )
         running = RunningBot(fake, settings)
         yield running
         running.stop()

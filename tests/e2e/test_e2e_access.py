@@ -228,8 +228,10 @@ def entry_of(payload: dict[str, Any], routes: dict[str, Route | None]) -> str | 
             if route is None or route[0] != action["action_id"]:
                 continue
             block = route[1]
-            if block is None or block == block_id or (
-                isinstance(block, re.Pattern) and block.search(block_id)
+            if (
+                block is None
+                or block == block_id
+                or (isinstance(block, re.Pattern) and block.search(block_id))
             ):
                 return key
         return None

@@ -86,9 +86,11 @@ def test_lock_then_close_with_the_outcome_then_hold(bot: RunningBot, fake: FakeS
     assert "is closed: returns can't be changed any more" in json.dumps(police.replay(late).body)
 
     held = coord.await_ephemeral(
-        coord.command(f"hold {REF} reason=Inquest &lt;b&gt; <!channel> listed", CASES))
+        coord.command(f"hold {REF} reason=Inquest &lt;b&gt; <!channel> listed", CASES)
+    )
     assert held.text.startswith(
-        "*RR-2026-014 (Child A)* is on hold (Inquest &lt;b&gt; &lt;!channel&gt; listed)")
+        "*RR-2026-014 (Child A)* is on hold (Inquest &lt;b&gt; &lt;!channel&gt; listed)"
+    )
     assert stored(bot).hold_reason == "Inquest <b> <!channel> listed"
     lifted = coord.await_ephemeral(coord.command(f"hold {REF} off", CASES))
     assert lifted.text.startswith("The hold on *RR-2026-014 (Child A)* is lifted")

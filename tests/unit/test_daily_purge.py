@@ -33,9 +33,7 @@ def ctx(tmp_path: Path) -> Iterator[Context]:
     engine.dispose()
 
 
-def test_purge_runs_first_then_once_a_day(
-    ctx: Context, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_purge_runs_first_then_once_a_day(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:
     runs: list[datetime] = []
     from bot.services import retention
 

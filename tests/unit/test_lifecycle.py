@@ -165,7 +165,9 @@ def test_lock_stops_every_change_and_finalises_the_cards(ctx: Context) -> None:
         rs.start(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
     updates = messenger(ctx).of_kind(UPDATE)
     card = next(e for e in updates if e.target == "C0CASES")
-    assert "*Locked* — returns can no longer be changed" in json.dumps(card.blocks, ensure_ascii=False)
+    assert "*Locked* — returns can no longer be changed" in json.dumps(
+        card.blocks, ensure_ascii=False
+    )
     police_card = next(e for e in updates if e.target.startswith("D"))
     assert "is *locked*" in json.dumps(police_card.blocks)
     assert all(b.get("type") != "actions" for b in police_card.blocks or [])
@@ -422,7 +424,10 @@ def test_audit_lines_say_who_what_when_and_which_agency(ctx: Context) -> None:
 
     lines = export.audit_log(ctx, team_id=TEAM, reference=REF)
 
-    assert lines[0] == "2026-11-23 10:00:00Z  U0COORD  review.opened  agencies=police,health chair=U0CHAIR"
+    assert (
+        lines[0]
+        == "2026-11-23 10:00:00Z  U0COORD  review.opened  agencies=police,health chair=U0CHAIR"
+    )
     assert "2026-11-23 10:00:00Z  U0POLICE1  page.saved  [police]  revision=1 section=A" in lines
 
 
@@ -468,8 +473,14 @@ def test_every_event_is_audited_with_who_what_when_and_never_answer_text(
     [
         ("lock rr-2026-014", LockCommand("RR-2026-014")),
         ("close RR-2026-014", CloseCommand("RR-2026-014")),
-        ("hold RR-2026-014 reason=LCSPR commissioned", HoldCommand("RR-2026-014", "LCSPR commissioned")),
-        ('hold RR-2026-014 reason="Inquest &amp; police"', HoldCommand("RR-2026-014", "Inquest & police")),
+        (
+            "hold RR-2026-014 reason=LCSPR commissioned",
+            HoldCommand("RR-2026-014", "LCSPR commissioned"),
+        ),
+        (
+            'hold RR-2026-014 reason="Inquest &amp; police"',
+            HoldCommand("RR-2026-014", "Inquest & police"),
+        ),
         ("hold RR-2026-014 off", HoldCommand("RR-2026-014", None)),
     ],
 )

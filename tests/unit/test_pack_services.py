@@ -87,7 +87,9 @@ def nil_return(ctx: Context, review: Review) -> int:
     rid = return_id(ctx, review, "police")
     rs.start_nil(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
     save(ctx, POLICE, rid, "A", {"A1": "no_involvement", "A1a": "Searched the force systems."})
-    save(ctx, POLICE, rid, "K", {"K1": "yes", "K1.role": "DI", "K1.date": "2026-11-23", "K2": "yes"})
+    save(
+        ctx, POLICE, rid, "K", {"K1": "yes", "K1.role": "DI", "K1.date": "2026-11-23", "K2": "yes"}
+    )
     rs.submit(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
     return rid
 

@@ -73,11 +73,18 @@ def _open(ctx: Context) -> dict[str, int]:
     """Notified Mon 14 Dec 2026, returns due Wed 23 Dec, meeting Mon 4 Jan 2027 10:00.
     Returns the return ids by contact."""
     reviews.open_review(
-        ctx, team_id=TEAM, actor=COORD, channel_id="C0CASES",
+        ctx,
+        team_id=TEAM,
+        actor=COORD,
+        channel_id="C0CASES",
         req=reviews.OpenRequest(
-            reference=REF, pseudonym="Child C", notification_date=date(2026, 12, 14),
-            meeting_at=datetime(2027, 1, 4, 10, 0, tzinfo=LONDON), due_date=date(2026, 12, 23),
-            chair=CHAIR, contacts={"police": POLICE, "health": HEALTH, "csc": CSC},
+            reference=REF,
+            pseudonym="Child C",
+            notification_date=date(2026, 12, 14),
+            meeting_at=datetime(2027, 1, 4, 10, 0, tzinfo=LONDON),
+            due_date=date(2026, 12, 23),
+            chair=CHAIR,
+            contacts={"police": POLICE, "health": HEALTH, "csc": CSC},
         ),
     )
     with ctx.uow as uow:
@@ -110,10 +117,20 @@ def _nil(ctx: Context, contact: str, rid: int, signed_off: bool = True) -> None:
 
 
 def _provisional(ctx: Context, contact: str, rid: int, promised: str) -> None:
-    _page(ctx, contact, rid, "A", {"A1": "not_yet_able", "A1b": "Records archived",
-                                   "A1b.date": promised})
-    _page(ctx, contact, rid, "K", {"K1": "yes", "K1.role": "Lead", "K1.date": "2026-12-18",
-                                   "K2": "yes"})
+    _page(
+        ctx,
+        contact,
+        rid,
+        "A",
+        {"A1": "not_yet_able", "A1b": "Records archived", "A1b.date": promised},
+    )
+    _page(
+        ctx,
+        contact,
+        rid,
+        "K",
+        {"K1": "yes", "K1.role": "Lead", "K1.date": "2026-12-18", "K2": "yes"},
+    )
     rs.submit(ctx, team_id=TEAM, actor=contact, return_id=rid)
 
 
@@ -152,7 +169,10 @@ def test_nothing_at_night_at_weekends_or_twice(ctx: Context) -> None:
     body = json.dumps(dm.blocks)
     assert "Wednesday 23 December 2026" in body and "2 working days left" in body
     button = dm.blocks[2]["elements"][0]  # type: ignore[index]
-    assert (button["action_id"], json.loads(button["value"])) == ("return_start", {"r": rid[POLICE]})
+    assert (button["action_id"], json.loads(button["value"])) == (
+        "return_start",
+        {"r": rid[POLICE]},
+    )
     assert button["text"]["text"] == "Continue"
     # Thursday's overdue reminders, found after the window closed, wait for Tuesday 29th
     # (Christmas Day, the weekend and Monday 28th, Boxing Day's substitute, are closed).
@@ -162,7 +182,9 @@ def test_nothing_at_night_at_weekends_or_twice(ctx: Context) -> None:
     assert _sweep(ctx, at(12, 28, 10)).outcomes == []
     tuesday = _sweep(ctx, at(12, 29, 9))  # one each: Thursday's held ones are superseded
     assert [w for w in _who(tuesday) if w[1] == "overdue"] == [
-        (CSC, "overdue"), (HEALTH, "overdue"), (POLICE, "overdue")
+        (CSC, "overdue"),
+        (HEALTH, "overdue"),
+        (POLICE, "overdue"),
     ]
     assert tuesday.superseded >= 3
 
@@ -208,7 +230,9 @@ def test_provisional_returns_and_returns_awaiting_sign_off(ctx: Context) -> None
     assert _contacts(_sweep(ctx, at(12, 18, 9))) == [(CSC, "sign_off")]
     assert _contacts(_sweep(ctx, at(12, 29, 9))) == [(CSC, "sign_off"), (POLICE, "overdue")]
     assert _contacts(_sweep(ctx, at(12, 30, 9))) == [
-        (CSC, "sign_off"), (HEALTH, "provisional"), (POLICE, "overdue")
+        (CSC, "sign_off"),
+        (HEALTH, "provisional"),
+        (POLICE, "overdue"),
     ]
     body = json.dumps(_m(ctx).of_kind(DM, HEALTH)[-1].blocks)
     assert "Wednesday 30 December 2026" in body and "Your provisional return" in body
@@ -300,7 +324,9 @@ def test_repeated_failures_back_off_then_are_reported(ctx: Context) -> None:
         assert [o for o in early.outcomes if o.recipient == HEALTH] == []
         results += [o.result for o in _sweep(ctx, when).outcomes if o.recipient == HEALTH]
     assert results == ["retry", "retry", "retry", "retry", "failed"]
-    assert "reminder not delivered to <@U0HEALTH1>: Slack kept failing" in messenger.dms_to(COORD)[-1]
+    assert (
+        "reminder not delivered to <@U0HEALTH1>: Slack kept failing" in messenger.dms_to(COORD)[-1]
+    )
 
 
 def test_a_claim_older_than_the_lease_is_taken_back(ctx: Context) -> None:
@@ -321,8 +347,12 @@ def test_the_coordinator_digest_the_escalation_and_the_deadline(ctx: Context) ->
     _nil(ctx, HEALTH, rid[HEALTH])
     report = _sweep(ctx, at(12, 24, 9))
     assert _who(report) == [
-        (CHANNEL, "digest"), (COORD, "digest"), (CSC, "overdue"), (CSCHEAD, "escalation"),
-        (POLICE, "overdue"), (POLLEAD, "escalation"),
+        (CHANNEL, "digest"),
+        (COORD, "digest"),
+        (CSC, "overdue"),
+        (CSCHEAD, "escalation"),
+        (POLICE, "overdue"),
+        (POLLEAD, "escalation"),
     ]
     digest = _m(ctx).dms_to(COORD)[-1]
     assert digest == (
@@ -344,24 +374,26 @@ def test_remind_nudges_outstanding_contacts_at_most_hourly(ctx: Context) -> None
     with pytest.raises(NotFound):
         reminders.remind(ctx, team_id=TEAM, actor=COORD, reference="RR-1999-001")
     _clock(ctx).set(at(12, 15, 22))  # at night: a coordinator's nudge goes at once
-    done = reminders.remind(ctx, team_id=TEAM, actor=COORD, reference=REF.lower(),
-                            throttle=unthrottled())
+    done = reminders.remind(
+        ctx, team_id=TEAM, actor=COORD, reference=REF.lower(), throttle=unthrottled()
+    )
     assert sorted(done.nudged) == sorted(
-        [("Northshire Police", POLICE), ("Northshire Health NHS Trust", HEALTH),
-         ("Northshire Children's Social Care", CSC)]
+        [
+            ("Northshire Police", POLICE),
+            ("Northshire Health NHS Trust", HEALTH),
+            ("Northshire Children's Social Care", CSC),
+        ]
     )
     assert "Nudged: Northshire Police (<@U0POLICE1>)" in done.text
     assert "A nudge from the coordinator" in _m(ctx).dms_to(POLICE)[-1]
     _clock(ctx).set(at(12, 15, 22, 40))
-    again = reminders.remind(ctx, team_id=TEAM, actor=COORD, reference=REF,
-                             throttle=unthrottled())
+    again = reminders.remind(ctx, team_id=TEAM, actor=COORD, reference=REF, throttle=unthrottled())
     assert again.nudged == [] and len(again.skipped) == 3
     assert "nudged less than an hour ago (22:00)" in again.text
     _clock(ctx).set(at(12, 16, 9, 30))
     _nil(ctx, POLICE, rid[POLICE])
     _clock(ctx).set(at(12, 16, 10))
-    later = reminders.remind(ctx, team_id=TEAM, actor=COORD, reference=REF,
-                             throttle=unthrottled())
+    later = reminders.remind(ctx, team_id=TEAM, actor=COORD, reference=REF, throttle=unthrottled())
     assert sorted(u for _, u in later.nudged) == [CSC, HEALTH]
     review = reviews.get_review(ctx, TEAM, REF)
     with ctx.uow as uow:
@@ -369,7 +401,8 @@ def test_remind_nudges_outstanding_contacts_at_most_hourly(ctx: Context) -> None
     assert [e.actor for e in audit if e.action == "return.reminded"] == [COORD] * 5
     _sweep(ctx, at(12, 21, 9))
     assert reminders.sent_by_agency(ctx, review.id) == {
-        "Northshire Police": 1, "Northshire Health NHS Trust": 3,
+        "Northshire Police": 1,
+        "Northshire Health NHS Trust": 3,
         "Northshire Children's Social Care": 3,
     }
 
@@ -379,9 +412,7 @@ def test_the_pack_items_call_the_pack_services(ctx: Context) -> None:
     _sweep(ctx, at(12, 30, 9))
     assert [e.kind for e in _m(ctx).of_kind(UPLOAD, COORD)] == [UPLOAD]  # the draft
     chair = _sweep(ctx, at(12, 31, 9))  # not released: the owner is told
-    assert [o.result for o in chair.outcomes if o.reminder.kind is Kind.PACK_CHAIR] == [
-        "cancelled"
-    ]
+    assert [o.result for o in chair.outcomes if o.reminder.kind is Kind.PACK_CHAIR] == ["cancelled"]
     assert _m(ctx).of_kind(UPLOAD, CHAIR) == []
     assert any("was not sent to the chair" in t for t in _m(ctx).dms_to(COORD))
 
@@ -478,7 +509,10 @@ def test_remind_and_status_in_the_slash_command(ctx: Context) -> None:
     said: list[dict[str, object]] = []
     commands._status(ctx, lambda **kw: said.append(kw), TEAM, COORD, REF)  # type: ignore[arg-type]
     text = json.dumps(said[-1]["blocks"])
-    assert "Northshire Police* \\u2014 <@U0POLICE1> \\u2014 not started \\u2014 reminders sent: 1" in text
+    assert (
+        "Northshire Police* \\u2014 <@U0POLICE1> \\u2014 not started \\u2014 reminders sent: 1"
+        in text
+    )
     commands._remind(ctx, lambda **kw: said.append(kw), TEAM, CHAIR, REF)  # type: ignore[arg-type]
     assert said[-1]["text"] == "Only partnership coordinators can nudge contacts."
 
@@ -486,9 +520,7 @@ def test_remind_and_status_in_the_slash_command(ctx: Context) -> None:
 def test_a_batch_all_superseded_does_not_end_the_sweep(ctx: Context) -> None:
     _open(ctx)
     _clock(ctx).set(at(12, 24, 10))
-    report = reminders.sweep(
-        ctx, throttle=unthrottled(), settings=reminders.SweepSettings(batch=2)
-    )
+    report = reminders.sweep(ctx, throttle=unthrottled(), settings=reminders.SweepSettings(batch=2))
     assert len(report.sent) == 3 + 2 + 2  # overdue ×3, digest ×2, escalation ×2
     assert report.superseded == 9
 
@@ -529,8 +561,13 @@ def test_approving_a_return_awaiting_sign_off_stops_its_reminders(ctx: Context) 
     assert ("18 Dec", "sign_off", "pending") in _states(ctx, rid[CSC])
     _clock(ctx).set(at(12, 17, 16))
     rs.reopen(ctx, team_id=TEAM, actor=CSC, return_id=rid[CSC])
-    _page(ctx, CSC, rid[CSC], "K", {"K1": "yes", "K1.role": "Lead", "K1.date": "2026-12-17",
-                                     "K2": "yes"})
+    _page(
+        ctx,
+        CSC,
+        rid[CSC],
+        "K",
+        {"K1": "yes", "K1.role": "Lead", "K1.date": "2026-12-17", "K2": "yes"},
+    )
     assert ("18 Dec", "sign_off", "cancelled") in _states(ctx, rid[CSC])
     _clock(ctx).set(at(12, 17, 16, 5))
     rs.submit(ctx, team_id=TEAM, actor=CSC, return_id=rid[CSC])
@@ -542,11 +579,18 @@ def test_the_morning_window_follows_the_clock_change(ctx: Context) -> None:
     on the Monday after."""
     _clock(ctx).set(at(10, 19, 10))
     reviews.open_review(
-        ctx, team_id=TEAM, actor=COORD, channel_id="C0CASES",
+        ctx,
+        team_id=TEAM,
+        actor=COORD,
+        channel_id="C0CASES",
         req=reviews.OpenRequest(
-            reference="RR-2026-050", pseudonym="Child E", notification_date=date(2026, 10, 16),
-            meeting_at=datetime(2026, 11, 3, 10, 0, tzinfo=LONDON), due_date=date(2026, 10, 27),
-            chair=CHAIR, contacts={"police": POLICE},
+            reference="RR-2026-050",
+            pseudonym="Child E",
+            notification_date=date(2026, 10, 16),
+            meeting_at=datetime(2026, 11, 3, 10, 0, tzinfo=LONDON),
+            due_date=date(2026, 10, 27),
+            chair=CHAIR,
+            contacts={"police": POLICE},
         ),
     )
     utc = ZoneInfo("UTC")

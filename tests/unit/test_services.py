@@ -45,9 +45,13 @@ def ctx(tmp_path: Path) -> Iterator[Context]:
 
 def _request(**over: object) -> reviews.OpenRequest:
     base: dict[str, object] = dict(
-        reference="RR-2026-014", pseudonym="Child A", notification_date=date(2026, 11, 20),
-        meeting_at=datetime(2026, 12, 9, 10, 0, tzinfo=UTC), due_date=date(2026, 12, 2),
-        chair=CHAIR, contacts={"police": POLICE, "health": HEALTH},
+        reference="RR-2026-014",
+        pseudonym="Child A",
+        notification_date=date(2026, 11, 20),
+        meeting_at=datetime(2026, 12, 9, 10, 0, tzinfo=UTC),
+        due_date=date(2026, 12, 2),
+        chair=CHAIR,
+        contacts={"police": POLICE, "health": HEALTH},
     )
     base.update(over)
     return reviews.OpenRequest(**base)  # type: ignore[arg-type]
@@ -92,7 +96,10 @@ def test_not_in_channel_creates_nothing(ctx: Context) -> None:
 def test_bad_input_names_the_field(ctx: Context) -> None:
     with pytest.raises(InvalidRequest) as info:
         reviews.open_review(
-            ctx, team_id=TEAM, actor=COORD, channel_id="C0CASES",
+            ctx,
+            team_id=TEAM,
+            actor=COORD,
+            channel_id="C0CASES",
             req=_request(contacts={"polic": None}, due_date=date(2026, 11, 1)),
         )
     assert set(info.value.fields) == {"agencies", "due"}
@@ -135,12 +142,24 @@ def test_contact_journey_with_current_risk(ctx: Context) -> None:
 
     def save(section: str, raw: dict[str, object], mode: rs.Mode = "next") -> rs.Saved:
         current = rs.load(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
-        return rs.save_page(ctx, team_id=TEAM, actor=POLICE, return_id=rid, section_id=section,
-                            base_revision=current.revision(section), raw=raw, mode=mode)  # type: ignore[arg-type]
+        return rs.save_page(
+            ctx,
+            team_id=TEAM,
+            actor=POLICE,
+            return_id=rid,
+            section_id=section,
+            base_revision=current.revision(section),
+            raw=raw,  # type: ignore[arg-type]
+            mode=mode,
+        )
 
     steps: list[tuple[str, dict[str, object], str | None]] = [
         ("0", {"0.2": "Detective Sergeant"}, "A"),
-        ("A", {"A1": "yes_child", "A4": "Known since 2025 for <b>domestic</b> abuse call-outs"}, "B"),
+        (
+            "A",
+            {"A1": "yes_child", "A4": "Known since 2025 for <b>domestic</b> abuse call-outs"},
+            "B",
+        ),
     ]
     for section, raw, expected_next in steps:
         saved = save(section, raw)
@@ -159,12 +178,22 @@ def test_contact_journey_with_current_risk(ctx: Context) -> None:
     assert len([e for e in m.events if "current risk" in e.text]) == 2
     # A stale revision of the same section is refused and nothing changes.
     with pytest.raises(StaleSection):
-        rs.save_page(ctx, team_id=TEAM, actor=POLICE, return_id=rid, section_id="E",
-                     base_revision=0, raw={"E2": "no"}, mode="next")
+        rs.save_page(
+            ctx,
+            team_id=TEAM,
+            actor=POLICE,
+            return_id=rid,
+            section_id="E",
+            base_revision=0,
+            raw={"E2": "no"},
+            mode="next",
+        )
     with pytest.raises(InvalidRequest):
         rs.submit(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
     save("J", {"J1": "no", "J1b": "Single-agency learning only"})
-    save("K", {"K1": "yes", "K1.role": "DI, safeguarding lead", "K1.date": "2026-11-23", "K2": "yes"})
+    save(
+        "K", {"K1": "yes", "K1.role": "DI, safeguarding lead", "K1.date": "2026-11-23", "K2": "yes"}
+    )
     ret = rs.submit(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
     assert ret.state is ReturnState.SUBMITTED
     updates = [e for e in m.events if e.kind == "update"]
@@ -179,11 +208,25 @@ def test_nil_return(ctx: Context) -> None:
     assert view.page is not None and view.page.section_id == "A"
     assert [q.id for q in view.page.questions] == ["A1", "A1a"]
     rev = view.revision("A")
-    saved = rs.save_page(ctx, team_id=TEAM, actor=HEALTH, return_id=rid, section_id="A",
-                         base_revision=rev, raw={"A1": "no_involvement", "A1a": "Name + DOB in EPR"},
-                         mode="next")
+    saved = rs.save_page(
+        ctx,
+        team_id=TEAM,
+        actor=HEALTH,
+        return_id=rid,
+        section_id="A",
+        base_revision=rev,
+        raw={"A1": "no_involvement", "A1a": "Name + DOB in EPR"},
+        mode="next",
+    )
     assert saved.next_page is not None and saved.next_page.section_id == "K"
-    rs.save_page(ctx, team_id=TEAM, actor=HEALTH, return_id=rid, section_id="K", base_revision=0,
-                 raw={"K1": "yes", "K1.role": "Named nurse", "K1.date": "23/11/2026", "K2": "yes"},
-                 mode="next")
+    rs.save_page(
+        ctx,
+        team_id=TEAM,
+        actor=HEALTH,
+        return_id=rid,
+        section_id="K",
+        base_revision=0,
+        raw={"K1": "yes", "K1.role": "Named nurse", "K1.date": "23/11/2026", "K2": "yes"},
+        mode="next",
+    )
     assert rs.submit(ctx, team_id=TEAM, actor=HEALTH, return_id=rid).state is ReturnState.NIL
