@@ -2,35 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
 from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.scheduler import DailyPurge
 from bot.services.context import Context
-from bot.settings import Settings
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import RecordingMessenger
+from tests.unit.conftest import MakeContext
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({"U0COORD"}),
-    )
-    engine.dispose()
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), "U0COORD")
 
 
 def test_purge_runs_first_then_once_a_day(ctx: Context, monkeypatch: pytest.MonkeyPatch) -> None:

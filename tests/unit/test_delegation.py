@@ -4,26 +4,20 @@ messenger, a fixed clock and a real SQLite file (issue 8 points 2 and 3)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.messenger import MessageRef
 from bot.services import delegation, lifecycle, reviews
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed
-from bot.settings import Settings
 from forms.records import AgencyReturn, ReturnState, Review
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import DM, POST, UPDATE, RecordingMessenger
+from tests.fakes import DM, POST, UPDATE
+from tests.unit.conftest import MakeContext, messenger
 
 TEAM, COORD, CHAIR = "T0TEAM", "U0COORD", "U0CHAIR"
 POLICE, PAT, HEALTH, ROBOT = "U0POLICE1", "U0POLICE2", "U0HEALTH1", "U0ROBOT01"
@@ -32,22 +26,8 @@ REASON = "Moved team; Pat <!channel> covers it"
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(NOW),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
-
-
-def messenger(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(NOW, COORD)
 
 
 def open_review(ctx: Context) -> Review:

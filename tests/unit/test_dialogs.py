@@ -4,24 +4,17 @@ sent. Runs the real services over a real SQLite file with a recording messenger.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.services import returns as rs
 from bot.services import reviews
 from bot.services.context import Context
-from bot.settings import Settings
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
 from tests.fakes import RecordingMessenger
+from tests.unit.conftest import MakeContext
 
 TEAM, COORD, CHAIR, CONTACT = "T0TEAM", "U0COORD", "U0CHAIR", "U0POLICE1"
 
@@ -40,17 +33,8 @@ class Step:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 23, 9, 30, tzinfo=UTC)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 23, 9, 30, tzinfo=UTC), COORD)
 
 
 def run_dialog(ctx: Context, steps: list[Step]) -> None:

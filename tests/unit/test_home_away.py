@@ -6,31 +6,28 @@ ending by itself or with "back"; and the ``/rrm away`` / ``/rrm back`` grammar."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
 from bot.clock import FixedClock
-from bot.config_check import load_configuration
-from bot.services import away, reminders, reviews
+from bot.services import away, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest
-from bot.settings import Settings
 from bot.slack.grammar import CommandError, parse_command
 from bot.slack.grammar_away import AwayCommand, BackCommand
 from bot.throttle import unthrottled
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
 from tests.fakes import DM, POST, RecordingMessenger
+from tests.unit.conftest import MakeContext
+from tests.unit.conftest import messenger as _m
+from tests.unit.test_home_services import _open
 
 TEAM, COORD, CHAIR, COORDS = "T0TEAM", "U0COORD", "U0CHAIR", "C0COORDS"
 POLICE, HEALTH, DEPUTY, BOT = "U0POLICE1", "U0HEALTH1", "U0DEPUTY1", "U0BOT"
 LONDON = ZoneInfo("Europe/London")
-REF = "RR-2026-014"
+REF = "RR-2026-014"  # what ``_open`` opens: returns due Wednesday 2 December 2026, so
+# reminders on 30 Nov, 1 and 2 Dec, then daily
 
 
 def at(month: int, day: int, hour: int = 9, minute: int = 5) -> datetime:
@@ -38,40 +35,13 @@ def at(month: int, day: int, hour: int = 9, minute: int = 5) -> datetime:
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
+def ctx(make_ctx: MakeContext) -> Context:
     messenger = RecordingMessenger()
     messenger.add_user(BOT, is_bot=True)
     messenger.add_user("U0GONE", deleted=True)
     messenger.add_user("U0ELSEWHERE", team_id="T0OTHER")
     messenger.remove_user("U0NOSUCH")
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=messenger,
-        clock=FixedClock(at(11, 25, 12, 0)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
-
-
-def _m(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
-
-
-def _open(ctx: Context) -> int:
-    """Returns due Wednesday 2 December 2026: reminders on 30 Nov, 1 and 2 Dec, then daily."""
-    opened = reviews.open_review(
-        ctx, team_id=TEAM, actor=COORD, channel_id="C0CASES",
-        req=reviews.OpenRequest(
-            reference=REF, pseudonym="Child A", notification_date=date(2026, 11, 20),
-            meeting_at=datetime(2026, 12, 9, 10, 0, tzinfo=LONDON), due_date=date(2026, 12, 2),
-            chair=CHAIR, contacts={"police": POLICE, "health": HEALTH},
-        ),
-    )  # fmt: skip
-    return opened.review.id
+    return make_ctx(at(11, 25, 12, 0), COORD, messenger=messenger)
 
 
 def _sweep(ctx: Context, when: datetime) -> list[tuple[str, str, str]]:

@@ -5,24 +5,19 @@ breaking the request when Slack refuses), and no answer text ever."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date, datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.services import home, reviews
 from bot.services import returns as rs
 from bot.services.context import Context
-from bot.settings import Settings
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import HOME, RecordingMessenger
+from tests.fakes import HOME
+from tests.unit.conftest import MakeContext
+from tests.unit.conftest import messenger as _m
 
 TEAM, COORD, COORD2, CHAIR = "T0TEAM", "U0COORD", "U0COORD2", "U0CHAIR"
 POLICE, HEALTH, NOBODY = "U0POLICE1", "U0HEALTH1", "U0NOBODY"
@@ -31,22 +26,8 @@ SECRET_ANSWER = "Detective sergeant Quill, badge 4471"
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 25, 12, 0, tzinfo=LONDON)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD, COORD2}),
-    )
-    engine.dispose()
-
-
-def _m(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 25, 12, 0, tzinfo=LONDON), COORD, COORD2)
 
 
 def _open(ctx: Context, reference: str = "RR-2026-014", owner: str = COORD) -> int:

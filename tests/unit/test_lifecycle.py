@@ -24,6 +24,7 @@ from storage.db import make_engine, make_session_factory
 from storage.migrate import upgrade
 from storage.uow import SqlUnitOfWork
 from tests.fakes import UPDATE, RecordingMessenger
+from tests.unit.conftest import MakeContext, clock, messenger
 
 TEAM, COORD, CHAIR, POLICE, HEALTH = "T0TEAM", "U0COORD", "U0CHAIR", "U0POLICE1", "U0HEALTH1"
 REF = "RR-2026-014"
@@ -34,27 +35,8 @@ DAYS = 365
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(NOW),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
-
-
-def messenger(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
-
-
-def clock(ctx: Context) -> FixedClock:
-    assert isinstance(ctx.clock, FixedClock)
-    return ctx.clock
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(NOW, COORD)
 
 
 def open_review(ctx: Context, reference: str = REF) -> Review:

@@ -8,26 +8,20 @@ import dataclasses
 import hashlib
 import json
 import sqlite3
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.services import pack_history as history
 from bot.services import packs, reviews
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, NotFound
-from bot.settings import Settings
 from forms.records import AuditEntry, PackKind, PackRelease, Review
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import DM, UPLOAD, Event, RecordingMessenger
+from tests.fakes import DM, UPLOAD, Event
+from tests.unit.conftest import MakeContext, clock, messenger
 
 TEAM, COORD, CHAIR, OTHER_COORD = "T0TEAM", "U0COORD", "U0CHAIR", "U0COORD2"
 POLICE, HEALTH, ALEX, SAM = "U0POLICE1", "U0HEALTH1", "U0ALEX", "U0SAM"
@@ -37,27 +31,8 @@ MONDAY = datetime(2026, 12, 7, 9, 0, tzinfo=LONDON)  # the meeting is Wednesday 
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD, OTHER_COORD}),
-    )
-    engine.dispose()
-
-
-def messenger(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
-
-
-def clock(ctx: Context) -> FixedClock:
-    assert isinstance(ctx.clock, FixedClock)
-    return ctx.clock
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), COORD, OTHER_COORD)
 
 
 def open_review(ctx: Context) -> Review:

@@ -3,46 +3,29 @@ under the section's revision, twice is once, only the contact, within Slack's li
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.services import paste as pasting
 from bot.services import returns as rs
 from bot.services import reviews, template
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, NotFound, StaleSection
-from bot.settings import Settings
 from bot.slack.blocks import ReturnContext, check_view
 from bot.slack.blocks.paste import BOXES, PASTE_ERROR_MAX, confirm_view, paste_errors, paste_view
 from forms.parsing import JSONValue, RawRow
 from forms.paste import MAX_ROWS, RowProblem, parse_paste
 from forms.records import ReturnState
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import RecordingMessenger
+from tests.unit.conftest import MakeContext
 
 TEAM, COORD, CHAIR, POLICE, HEALTH = "T0TEAM", "U0COORD", "U0CHAIR", "U0POLICE1", "U0HEALTH1"
 CONTEXT = ReturnContext("RR-2026-014", "Child A", "Northshire Police")
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), COORD)
 
 
 def _open(ctx: Context) -> int:

@@ -4,14 +4,10 @@ messenger, a fixed clock and a real SQLite file."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.messenger import DeliveryFailed
 from bot.services import notify, reach, reviews
 from bot.services import on_behalf as ob
@@ -19,12 +15,8 @@ from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed
 from bot.services.reminder_facts import return_facts
-from bot.settings import Settings
 from forms.records import AgencyReturn
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import RecordingMessenger
+from tests.unit.conftest import MakeContext, messenger
 
 TEAM, COORD, OTHER_COORD, CHAIR = "T0TEAM", "U0COORD", "U0COORD2", "U0CHAIR"
 POLICE, HEALTH = "U0POLICE1", "U0HEALTH1"
@@ -32,22 +24,8 @@ COORDS = "C0COORDS"  # the example partnership's coordinator channel
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 25, 12, 0, tzinfo=UTC)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD, OTHER_COORD}),
-    )
-    engine.dispose()
-
-
-def messenger(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 25, 12, 0, tzinfo=UTC), COORD, OTHER_COORD)
 
 
 def open_review(ctx: Context, contacts: dict[str, str | None] | None = None) -> reviews.Opened:

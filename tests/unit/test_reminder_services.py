@@ -6,33 +6,28 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.fakeslack import FakeSlack
 from bot.messenger import Blocks, DeliveryFailed, MessageRef, SlackMessenger
 from bot.services import packs, reminders, reviews
 from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import NotAllowed, NotFound
-from bot.settings import Settings
 from bot.slack.client import make_web_client
 from bot.slack.grammar import CommandError, RemindCommand, parse_command, usage_text
 from bot.slack.listeners import commands
 from bot.throttle import unthrottled
 from forms.records import ReturnState
 from forms.reminders import Kind, ReminderState
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
 from tests.fakes import DM, POST, UPLOAD, RecordingMessenger
+from tests.unit.conftest import MakeContext
+from tests.unit.conftest import clock as _clock
+from tests.unit.conftest import messenger as _m
 
 TEAM, COORD, CHAIR, CHANNEL = "T0TEAM", "U0COORD", "U0CHAIR", "C0COORDS"
 POLICE, HEALTH, CSC = "U0POLICE1", "U0HEALTH1", "U0CSC0001"
@@ -46,27 +41,8 @@ def at(month: int, day: int, hour: int = 9, minute: int = 0, year: int = 2026) -
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(at(12, 14, 10)),
-        config=load_configuration(Settings(_env_file=None)),
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
-
-
-def _m(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
-
-
-def _clock(ctx: Context) -> FixedClock:
-    assert isinstance(ctx.clock, FixedClock)
-    return ctx.clock
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(at(12, 14, 10), COORD)
 
 
 def _open(ctx: Context) -> dict[str, int]:

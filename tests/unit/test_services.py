@@ -5,42 +5,26 @@ the others were sent)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
-from pathlib import Path
 
 import pytest
 
-from bot.clock import FixedClock
-from bot.config_check import load_configuration
 from bot.services import returns as rs
 from bot.services import reviews
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, NotInChannel, StaleSection
-from bot.settings import Settings
 from forms.records import ReturnState
-from storage.db import make_engine, make_session_factory
-from storage.migrate import upgrade
-from storage.uow import SqlUnitOfWork
-from tests.fakes import HOME, RecordingMessenger
+from tests.fakes import HOME
+from tests.unit.conftest import MakeContext
+from tests.unit.conftest import messenger as _messenger
 
 TEAM, COORD, CHAIR = "T0TEAM", "U0COORD", "U0CHAIR"
 POLICE, HEALTH = "U0POLICE1", "U0HEALTH1"
 
 
 @pytest.fixture
-def ctx(tmp_path: Path) -> Iterator[Context]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'rrm.db'}")
-    upgrade(engine)
-    config = load_configuration(Settings(_env_file=None))
-    yield Context(
-        uow=SqlUnitOfWork(make_session_factory(engine)),
-        messenger=RecordingMessenger(),
-        clock=FixedClock(datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
-        config=config,
-        coordinators=frozenset({COORD}),
-    )
-    engine.dispose()
+def ctx(make_ctx: MakeContext) -> Context:
+    return make_ctx(datetime(2026, 11, 23, 10, 0, tzinfo=UTC), COORD)
 
 
 def _request(**over: object) -> reviews.OpenRequest:
@@ -55,11 +39,6 @@ def _request(**over: object) -> reviews.OpenRequest:
     )
     base.update(over)
     return reviews.OpenRequest(**base)  # type: ignore[arg-type]
-
-
-def _messenger(ctx: Context) -> RecordingMessenger:
-    assert isinstance(ctx.messenger, RecordingMessenger)
-    return ctx.messenger
 
 
 def _open(ctx: Context) -> reviews.Opened:
