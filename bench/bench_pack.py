@@ -512,7 +512,8 @@ BEFORE_AND_AFTER: tuple[str, ...] = (
     "last; internal links, named destinations and the outline are rebuilt across chunks from "
     "the positions WeasyPrint reports.",
     "",
-    "Where the time goes now (py-spy over a chronology chunk and an appendix chunk): laying out "
+    "Where the time went with fontTools (py-spy over a chronology chunk and an appendix chunk): "
+    "laying out "
     "text about 33 % (one Pango layout for each line), drawing about 21 % (a Python loop over "
     "each glyph), subsetting fonts with fontTools about 17 % (0.2 s in every chunk: it reads "
     "DejaVu's GSUB and GPOS tables, then drops them), styles 6.5 %, margin boxes 3.6 %, "
@@ -551,15 +552,27 @@ BEFORE_AND_AFTER: tuple[str, ...] = (
     "anchor was defined twice; the flags section now starts on its own page after the "
     "contents, so that the cover and contents are a chunk of their own.",
     "",
-    "Still short of 10 s; measured options (one run each on a quiet machine, same pipeline): "
-    "the system library HarfBuzz-Subset (Debian `libharfbuzz-subset0`; CI would install it in "
-    "`.ci/run`) subsets each chunk's fonts in milliseconds: 13.4 s where the same run without "
-    "it took 15.6 s, CPU 4 s less (WeasyPrint already warns that fontTools subsetting will be "
-    "unsupported). Appendix A "
-    "showing each return's chronology by reference to section 6 instead of a second copy: "
-    "12.1 s without HarfBuzz-Subset, so about 10 s with it. Beyond that: render each return's "
-    "appendix once, when it is received (kept by the hash of its HTML), so that a pack renders "
-    "sections 1–12 and merges; or more cores (workers are about 100 MB each).",
+    "HarfBuzz-Subset, measured (2026-11-26 19:37–19:41 UTC, this machine, `bench_pack.py "
+    "--pdf-runs 1` in a scheduling group at niceness −10 while other sessions' tests ran, load "
+    "average 6.3–7.5; the library removed and installed again between runs): without it "
+    "18.85 s and 19.49 s (CPU 31.2 s and 32.0 s), with it 16.98 s and 17.63 s (CPU 27.5 s "
+    "and 28.7 s): about 1.9 s and 3.5 s of CPU (11 %) less. WeasyPrint uses it when it is "
+    "installed (Debian `libharfbuzz-subset0`; `.ci/run` installs it; a deployment should: "
+    "without it WeasyPrint warns that subsetting with fontTools will be unsupported).",
+    "",
+    "Why the 10 s target is still missed, from the profile: nearly all the time is WeasyPrint "
+    "laying out and drawing 515 pages, 50–55 ms of CPU a page on this machine with "
+    "HarfBuzz-Subset (27.5–28.7 s above; layout about 46 %, drawing 27 %, styles 9 %, parsing "
+    "3 %: py-spy over a chronology and an appendix chunk), split over the 2 cores there are: "
+    "at best 12–14 s, plus starting the workers and merging (about 1 s); nothing of the "
+    "application's own code is left in the profile. About 300 of "
+    "the pages are Appendix A, which must be each return in full, as submitted "
+    "(domain/meeting-pack.md), so showing each return's chronology there by reference to "
+    "section 6 (measured at −2.3 s) was not done. What would meet it: a third core or more "
+    "(each worker is about 100 MB), or rendering each return's appendix chunk once, when the "
+    "return is received, and keeping it (by the hash of its HTML, encrypted at rest like the "
+    "answers, DESIGN §5) so that compiling a pack renders sections 1–12 (about 215 pages) and "
+    "merges.",
 )
 
 

@@ -13,7 +13,9 @@ The people: 2 coordinators (open reviews of 5 or 15 agencies, /rrm status, /rrm 
 chair (/rrm pack, /rrm status) and 47 contacts answering the England return page by page
 (Start, the choices that re-render a page, a chronology row, Next, Submit). The bot runs in
 its own process (``bench/load_server.py``, built as ``rrm serve`` builds it); PostgreSQL is a
-throw-away database on the local server (127.0.0.1:5432, user postgres), dropped afterwards.
+throw-away database on the local server (127.0.0.1:5432, user postgres), dropped afterwards, or
+with ``--pg own`` one in a cluster of the benchmark's own (initdb in a temp folder, its own port,
+the server's default settings), for a machine whose shared server other work keeps busy.
 Only 127.0.0.1. ``--nice N`` (root, for N < 0) puts the benchmark and every process it starts
 in a scheduling group of their own (a new session's autogroup) with that niceness, so that
 other work on a shared machine disturbs the figures less (the PostgreSQL server's own
@@ -28,6 +30,8 @@ import json
 import os
 import random
 import secrets
+import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -71,6 +75,7 @@ COORDINATORS, CHAIR = ("U0COORD1", "U0COORD2"), "U0CHAIR"
 CONTACTS = [f"U0C{n:02d}" for n in range(1, 48)]  # 47: with 2 coordinators and a chair, 50
 AGENCIES = [f"a{n:02d}" for n in range(1, 48)]
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_BIN = Path(os.environ.get("RRM_TEST_PG_BIN", "/usr/lib/postgresql/15/bin"))
 IDLE = os.environ.get("RRM_BENCH_PROFILE_IDLE") == "1"  # py-spy: waiting threads too
 
 
@@ -93,18 +98,52 @@ def workspace(fake: FakeSlack) -> None:
 
 
 @contextlib.contextmanager
-def database(kind: str, folder: Path) -> Iterator[tuple[str, dict[str, str]]]:
+def own_cluster(nice: int | None) -> Iterator[str]:
+    """A PostgreSQL cluster of the benchmark's own (initdb in a temp folder, a free port, the
+    server's default settings: fsync on), in a scheduling group with niceness ``nice``; its
+    admin URL. Stopped and removed afterwards."""
+    folder = Path(tempfile.mkdtemp(prefix="rrm-bench-pg-"))
+    data, run_as = folder / "pg", ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+    if run_as:
+        shutil.chown(folder, "postgres")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+
+    def pg(*args: str) -> None:
+        subprocess.run([*run_as, str(PG_BIN / args[0]), *args[1:]], check=True,
+                       stdout=subprocess.DEVNULL, cwd=folder, timeout=120)  # fmt: skip
+
+    pg("initdb", "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
+       "--no-instructions")  # fmt: skip
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c max_connections=60"
+    pg("pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-o", options, "-w", "start")
+    try:
+        if nice is not None:  # the server is in a session of its own: give it our niceness
+            pid = (data / "postmaster.pid").read_text().split()[0]
+            with contextlib.suppress(OSError):
+                Path(f"/proc/{pid}/autogroup").write_text(str(nice))
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
+    finally:
+        pg("pg_ctl", "-D", str(data), "-m", "fast", "-w", "stop")
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def database(
+    kind: str, folder: Path, admin_url: str = PG_ADMIN
+) -> Iterator[tuple[str, dict[str, str]]]:
     """(DATABASE_URL, more settings) of a fresh database, dropped afterwards."""
     if kind == "sqlite":
         yield f"sqlite:///{folder}/bench.db", {}
         return
     name = f"rrm_bench_{secrets.token_hex(4)}"
-    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
         yield (
-            PG_ADMIN.rsplit("/", 1)[0] + f"/{name}",
+            admin_url.rsplit("/", 1)[0] + f"/{name}",
             {"RRM_ENCRYPTION_KEY": Fernet.generate_key().decode()},
         )
     finally:
@@ -187,12 +226,16 @@ def warm_up(fake: FakeSlack, coordinator: TimedPerson, seed: int) -> None:
         time.sleep(0.05)  # a bounded wait for the invitations
 
 
-def run_one(kind: str, seconds: float, seed: int, profile: bool) -> Run:
-    with FakeSlack() as fake, tempfile.TemporaryDirectory(prefix="rrm-load-") as tmp:
-        folder = Path(tmp)
+def run_one(kind: str, seconds: float, seed: int, profile: bool, pg: str, nice: int | None) -> Run:
+    with contextlib.ExitStack() as stack:
+        fake = stack.enter_context(FakeSlack())
+        folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="rrm-load-")))
         workspace(fake)
         (folder / "partnership.yaml").write_text(partnership_yaml())
-        with database(kind, folder) as (url, more):
+        admin = PG_ADMIN
+        if kind == "postgres" and pg == "own":
+            admin = stack.enter_context(own_cluster(nice))
+        with database(kind, folder, admin) as (url, more):
             env = {
                 "SLACK_BOT_TOKEN": fake.bot_token,
                 "SLACK_SIGNING_SECRET": SECRET,
@@ -266,10 +309,10 @@ def drive(
         fake, fifteen, CONTACTS, AGENCIES
     ):
         time.sleep(0.1)  # a bounded wait for the last invitations to arrive
-    profile = None
+    summary = None
     if spy is not None:
         spy.wait(60)
-        profile = summarise_profile(spied)
+        summary = summarise_profile(spied)
     return Run(
         kind,
         seconds,
@@ -281,7 +324,7 @@ def drive(
         mine / wall,
         (load, os.getloadavg()[0]),
         state,
-        profile,
+        summary,
     )
 
 
@@ -361,13 +404,20 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="py-spy the bot during each run")
     parser.add_argument("--all", action="store_true", help="then bench_pack.py, bench_sweep.py")
     parser.add_argument("--nice", type=int, help="a scheduling group of its own, this nice")
+    parser.add_argument(
+        "--pg",
+        choices=("shared", "own"),
+        default="shared",
+        help="PostgreSQL: a database on the server at 127.0.0.1:5432 (default), or a cluster "
+        "of the benchmark's own (initdb in a temp folder, its own port, in --nice's group)",
+    )
     parser.add_argument("--write-readme", action="store_true")
     args = parser.parse_args()
     if args.nice is not None:
         own_priority(args.nice)
     started = datetime.now(UTC)
     kinds = ("sqlite", "postgres") if args.db == "both" else (args.db,)
-    runs = [run_one(k, args.seconds, args.seed, args.profile) for k in kinds]
+    runs = [run_one(k, args.seconds, args.seed, args.profile, args.pg, args.nice) for k in kinds]
     pack = sweep = None
     loads = {"load": os.getloadavg()[0]}
     if args.all:
@@ -376,7 +426,9 @@ def main() -> None:
         sweep = run_other("bench_sweep.py", args.write_readme)
         loads["sweep"] = os.getloadavg()[0]
     section = report(runs)
-    summary = every_figure(runs, pack, sweep, started, args.nice, loads)
+    summary = every_figure(
+        runs, pack, sweep, started, args.nice, loads, args.pg, " ".join(sys.argv[1:])
+    )
     print(summary)
     print(section)
     for run in runs:

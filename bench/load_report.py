@@ -176,7 +176,8 @@ def report(runs: Sequence[Run], notes: Sequence[str] = ()) -> str:
     out = [
         HEADING,
         "",
-        "`.venv/bin/python bench/load.py [--db sqlite|postgres|both] [--seconds N] [--profile]` "
+        "`.venv/bin/python bench/load.py [--db sqlite|postgres|both] [--seconds N] "
+        "[--pg shared|own] [--nice N] [--profile]` "
         "— the real bot in its own process over HTTP on 127.0.0.1, against the local Slack "
         "stand-in; 50 simulated people each acting every 2–5 s (open loop, seeded): 2 "
         "coordinators opening reviews of 5 or 15 agencies and asking for the status, a chair "
@@ -240,6 +241,8 @@ def every_figure(
     started: datetime,
     nice: int | None,
     loads: dict[str, float],
+    pg: str = "shared",
+    command: str = "--all --write-readme",
 ) -> str:
     """The summary section: each DESIGN §7 figure of this run beside its target."""
     names = {"sqlite": "SQLite", "postgres": "PostgreSQL", "postgresql": "PostgreSQL"}
@@ -318,15 +321,22 @@ def every_figure(
         else "at normal priority"
     )
     where = ", ".join(f"{part} {value:.1f}" for part, value in loads.items())
+    server = (
+        "a cluster of the benchmark's own (`--pg own`: initdb in a temp folder, its own port, "
+        "default settings, in the same scheduling group)"
+        if pg == "own"
+        else "a throw-away database on the server at 127.0.0.1:5432"
+    )
     intro = [
         SUMMARY_HEADING,
         "",
-        "`.venv/bin/python bench/load.py --all --write-readme` — the load benchmark on SQLite "
+        f"`.venv/bin/python bench/load.py {command}` — the load benchmark on SQLite "
         "and on PostgreSQL with the bare Bolt app measured beside the bot, then "
         "`bench/bench_pack.py` and `bench/bench_sweep.py`, one after another; the sections "
         "below hold each part's details.",
         "",
-        f"Run started {started:%Y-%m-%d %H:%M} UTC on {machine(runs)}; {priority}; the "
+        f"Run started {started:%Y-%m-%d %H:%M} UTC on {machine(runs)}; {priority}; "
+        f"PostgreSQL: {server}; the "
         f"machine's load average (1 min) after each part: {where}. Just before each load "
         "run: " + "; ".join(f"{names[r.db]}: {r.state}" for r in runs) + ".",
         "",
