@@ -5,19 +5,22 @@ requests (``bot.person(user_id)``)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
 
+from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, SlackPerson
 from bot.runtime import Runtime, build_runtime
 from bot.server import HttpServer
 from bot.settings import Settings
 from forms.partnership import EmailContact, default_partnership_path, load_partnership
+from forms.records import AgencyReturn
 from tests.integration.conftest import DATABASES, throwaway_pg_database
 
 SECRET = "test-secret"
@@ -100,6 +103,32 @@ class RunningBot:
         self._start()
 
 
+@dataclass
+class ClockedBot(RunningBot):
+    """The bot as deployed, its clock fixed (``bot.clock.set`` moves it); kept on restart."""
+
+    clock: FixedClock
+
+    def _start(self) -> None:
+        self.runtime = build_runtime(
+            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
+        )
+        self.server = self.runtime.http_server("127.0.0.1", 0).start()
+
+
+StartBot = Callable[..., ClockedBot]
+"""``start(at, **settings)``: a :class:`ClockedBot` on a fresh SQLite file, its clock at
+``at``; keyword arguments replace those settings (``rrm_coordinators=...``)."""
+
+
+def agency_return(bot: RunningBot, agency: str, reference: str = "RR-2026-014") -> AgencyReturn:
+    """The stored return of ``agency`` (its key: ``police``) in the review ``reference``."""
+    with bot.runtime.ctx.uow as uow:
+        review = uow.reviews.get_by_reference(bot.fake.team_id, reference)
+        assert review is not None
+        return next(r for r in uow.returns.list_for_review(review.id) if r.agency_key == agency)
+
+
 def settings_for(fake: FakeSlack, database_url: str, **more: Any) -> Settings:
     return Settings(
         _env_file=None,
@@ -118,6 +147,24 @@ def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot
     running = RunningBot(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
     yield running
     running.stop()
+
+
+@pytest.fixture
+def clocked_bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[StartBot]:
+    """Starts the bot on a fixed clock, for a test file's own ``bot`` fixture (which adds its
+    people to ``fake`` first); stopped after the test."""
+    started: list[ClockedBot] = []
+
+    def start(at: datetime, **update: Any) -> ClockedBot:
+        settings = settings_for(fake, f"sqlite:///{tmp_path}/rrm.db")
+        if update:
+            settings = settings.model_copy(update=update)
+        started.append(ClockedBot(fake, settings, FixedClock(at)))
+        return started[-1]
+
+    yield start
+    for running in started:
+        running.stop()
 
 
 @pytest.fixture(params=DATABASES)

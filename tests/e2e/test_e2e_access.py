@@ -28,7 +28,6 @@ from sqlalchemy import Engine, MetaData, select
 
 from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, Sent, SlackPerson
-from bot.runtime import build_runtime
 from bot.services import packs
 from bot.slack.grammar import SUBCOMMANDS
 from tests.e2e.conftest import (
@@ -41,6 +40,7 @@ from tests.e2e.conftest import (
     OUTSIDER,
     POLICE,
     SECRET,
+    ClockedBot,
     RunningBot,
     people_of_partnership,
     settings_for,
@@ -293,17 +293,6 @@ class World:
         }[role]  # fmt: skip
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     folder = tmp_path_factory.mktemp("access")
@@ -318,7 +307,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         fake.add_user(OUTSIDER, "olly", "Olly Othertown", team_id="T0OTHER")
         fake.add_channel(CASES, "rapid-reviews", members=[COORD, CHAIR])
         fake.add_channel(COORDS, "rrm-coordinators", members=[COORD], is_private=True)
-        bot = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{folder}/rrm.db"))
+        bot = ClockedBot(
+            fake, settings_for(fake, f"sqlite:///{folder}/rrm.db"), FixedClock(WEDNESDAY)
+        )
         try:
             built = World(bot, registered(bot.runtime.app))
             use_everything(built)

@@ -7,21 +7,16 @@ on <date time>", and after ``/rrm lock`` an edit is refused, naming whom to ask.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, SlackPerson
-from bot.runtime import build_runtime
-from forms.records import AgencyReturn, ReturnState
+from forms.records import ReturnState
 from forms.reminders import ReminderState
-from tests.e2e.conftest import CASES, CHAIR, HEALTH, RunningBot, settings_for
+from tests.e2e.conftest import CASES, CHAIR, HEALTH, ClockedBot, StartBot, agency_return
 from tests.e2e.test_e2e_returns import open_review, play, said, shown, start, status_card
 
 LONDON = ZoneInfo("Europe/London")
@@ -29,29 +24,9 @@ WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=LONDON)
 PDF_WAIT = 120.0
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[BotOnWednesday]:
-    running = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
-
-
-def health_return(bot: RunningBot) -> AgencyReturn:
-    with bot.runtime.ctx.uow as uow:
-        review = uow.reviews.get_by_reference(bot.fake.team_id, "RR-2026-014")
-        assert review is not None
-        return next(r for r in uow.returns.list_for_review(review.id) if r.agency_key == "health")
+def bot(clocked_bot: StartBot) -> ClockedBot:
+    return clocked_bot(WEDNESDAY)
 
 
 def nil_return(health: SlackPerson) -> None:
@@ -67,14 +42,14 @@ def nil_return(health: SlackPerson) -> None:
 
 
 def test_an_edit_after_submission_stays_received_and_the_pack_says_amended(
-    bot: BotOnWednesday, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     health = bot.person(HEALTH)
     nil_return(health)
     health.wait_for(lambda: "*Nil return* ✓" in said(health.last_dm()), what="the nil card")
     health.wait_for(lambda: "Returns received: *1 of 3*" in status_card(fake), what="1 of 3")
-    submitted_at = health_return(bot).submitted_at
+    submitted_at = agency_return(bot, "health").submitted_at
 
     bot.clock.set(datetime(2026, 11, 26, 14, 5, tzinfo=LONDON))
     edit = health.click(health.last_dm(), "return_edit")  # kept: pressed again after the lock
@@ -86,7 +61,7 @@ def test_an_edit_after_submission_stays_received_and_the_pack_says_amended(
     assert changed.ok
     health.close()
 
-    ret = health_return(bot)
+    ret = agency_return(bot, "health")
     assert ret.state is ReturnState.NIL and ret.submitted_at == submitted_at
     assert ret.amended_at == datetime(2026, 11, 26, 14, 5, tzinfo=LONDON)
     health.wait_for(lambda: "Amended 26 Nov 2026 14:05" in said(health.last_dm()), what="amended")
@@ -130,4 +105,4 @@ def test_an_edit_after_submission_stays_received_and_the_pack_says_amended(
     answer: Any = health.replay(late).body
     assert "Ask <@U0COORD>, the review's coordinator" in json.dumps(answer)
     assert answer["view"]["blocks"][0]["text"]["type"] == "mrkdwn"
-    assert health_return(bot).amended_at == datetime(2026, 11, 26, 14, 5, tzinfo=LONDON)
+    assert agency_return(bot, "health").amended_at == datetime(2026, 11, 26, 14, 5, tzinfo=LONDON)

@@ -10,31 +10,27 @@ the contacts' reminders fall on Monday 30 November, Tuesday 1 and Wednesday 2 De
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 
 from bot.fakeslack import FakeSlack, SlackPerson
 from bot.services import reminders
 from bot.throttle import unthrottled
-from tests.e2e.conftest import CASES, COORD, COORDS, CSC, HEALTH, POLICE, settings_for
-from tests.e2e.test_e2e_home import LONDON, BotOnWednesday, home_of, seen
+from tests.e2e.conftest import CASES, COORD, COORDS, CSC, HEALTH, POLICE, ClockedBot, StartBot
+from tests.e2e.test_e2e_home import LONDON, WEDNESDAY, home_of, seen
 from tests.e2e.test_e2e_returns import REF, open_review, said
 
 DEPUTY = "U0DEPUTY1"
 
 
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[BotOnWednesday]:
+def bot(clocked_bot: StartBot, fake: FakeSlack) -> ClockedBot:
     fake.add_user(DEPUTY, "dee", "Dee Deputy")
-    running = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+    return clocked_bot(WEDNESDAY)
 
 
-def sweep(bot: BotOnWednesday, day: int, month: int = 12) -> reminders.SweepReport:
+def sweep(bot: ClockedBot, day: int, month: int = 12) -> reminders.SweepReport:
     """One sweep (as ``rrm tick`` runs it) at 09:05 on ``day``."""
     bot.clock.set(datetime(2026, month, day, 9, 5, tzinfo=LONDON))
     return reminders.sweep(bot.runtime.ctx, throttle=unthrottled())
@@ -49,7 +45,7 @@ def command(person: SlackPerson, text: str) -> str:
 
 
 def test_away_with_a_deputy_sends_the_reminders_to_the_deputy(
-    bot: BotOnWednesday, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     police = bot.person(POLICE)
@@ -90,7 +86,7 @@ def test_away_with_a_deputy_sends_the_reminders_to_the_deputy(
 
 
 def test_away_without_a_deputy_holds_the_reminders_until_the_contact_is_back(
-    bot: BotOnWednesday, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     health = bot.person(HEALTH)
@@ -117,7 +113,7 @@ def test_away_without_a_deputy_holds_the_reminders_until_the_contact_is_back(
     assert [o for o in sweep(bot, 2).sent if o.recipient == HEALTH] == []  # once
 
 
-def test_away_and_back_from_the_home(bot: BotOnWednesday, fake: FakeSlack) -> None:
+def test_away_and_back_from_the_home(bot: ClockedBot, fake: FakeSlack) -> None:
     coord = open_review(bot)
     csc = bot.person(CSC)
     home_of(csc, "Going to be away?")

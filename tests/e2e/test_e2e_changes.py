@@ -7,21 +7,16 @@ The clock is fixed on Wednesday 25 November 2026, five days after the notificati
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, SlackPerson
-from bot.runtime import build_runtime
 from forms.records import AgencyReturn, ReturnState, Review
 from forms.reminder_items import Kind, Reminder, ReminderState
-from tests.e2e.conftest import CASES, CHAIR, COORD, CSC, HEALTH, POLICE, RunningBot, settings_for
+from tests.e2e.conftest import CASES, CHAIR, COORD, CSC, HEALTH, POLICE, ClockedBot, StartBot
 from tests.e2e.test_e2e_returns import REF, open_review, said, status_card
 
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -29,28 +24,12 @@ COORD2, CHAIR2, HEAD, PROBATION = "U0COORD2", "U0CHAIR2", "U0HEAD001", "U0PROBAT
 REFUSED = "Only partnership coordinators can do this"
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot]:
+def bot(clocked_bot: StartBot, fake: FakeSlack) -> ClockedBot:
     fake.add_user(COORD2, "cat", "Cat Coordinator")
     fake.add_user(CHAIR2, "pat", "Pat Chair")
     fake.add_user(HEAD, "head", "Head Teacher")
-    settings = settings_for(fake, f"sqlite:///{tmp_path}/rrm.db").model_copy(
-        update={"rrm_coordinators": (COORD, COORD2)}
-    )
-    running = BotOnWednesday(fake, settings)
-    yield running
-    running.stop()
+    return clocked_bot(WEDNESDAY, rrm_coordinators=(COORD, COORD2))
 
 
 # -- helpers ----------------------------------------------------------------------------------
@@ -60,33 +39,33 @@ def reply(person: SlackPerson, text: str) -> str:
     return person.await_ephemeral(person.command(text, CASES)).text
 
 
-def review(bot: RunningBot) -> Review:
+def review(bot: ClockedBot) -> Review:
     with bot.runtime.ctx.uow as uow:
         found = uow.reviews.get_by_reference(bot.fake.team_id, REF)
     assert found is not None
     return found
 
 
-def returns(bot: RunningBot) -> dict[str, AgencyReturn]:
+def returns(bot: ClockedBot) -> dict[str, AgencyReturn]:
     review_id = review(bot).id
     with bot.runtime.ctx.uow as uow:
         return {r.agency_key: r for r in uow.returns.list_for_review(review_id)}
 
 
-def pending(bot: RunningBot) -> list[Reminder]:
+def pending(bot: ClockedBot) -> list[Reminder]:
     review_id = review(bot).id
     with bot.runtime.ctx.uow as uow:
         items = uow.reminders.list_for_review(review_id)
     return [r for r in items if r.state is ReminderState.PENDING]
 
 
-def days(bot: RunningBot, kind: Kind, return_id: int | None = None) -> list[date]:
+def days(bot: ClockedBot, kind: Kind, return_id: int | None = None) -> list[date]:
     zone = ZoneInfo("Europe/London")
     items = [r for r in pending(bot) if r.kind is kind and r.return_id == return_id]
     return [r.due_at.astimezone(zone).date() for r in items]
 
 
-def audit(bot: RunningBot) -> list[tuple[str, dict[str, Any]]]:
+def audit(bot: ClockedBot) -> list[tuple[str, dict[str, Any]]]:
     review_id = review(bot).id
     with bot.runtime.ctx.uow as uow:
         return [(e.action, e.details) for e in uow.audit.list_for_review(review_id)]
@@ -104,7 +83,7 @@ def wait_for_card(coord: SlackPerson, fake: FakeSlack, text: str) -> None:
 
 
 def test_add_an_agency_from_the_file_and_a_new_one_by_name(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
 
@@ -152,7 +131,7 @@ def test_add_an_agency_from_the_file_and_a_new_one_by_name(
     ],
 )
 def test_add_refuses_what_cannot_be_added(
-    bot: RunningBot, fake: FakeSlack, command: str, says: str
+    bot: ClockedBot, fake: FakeSlack, command: str, says: str
 ) -> None:
     coord = open_review(bot)
     before = returns(bot)
@@ -167,7 +146,7 @@ def test_add_refuses_what_cannot_be_added(
 
 
 def test_edit_moves_the_meeting_and_due_date_and_changes_the_chair(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     reply(coord, f'extend {REF} police due=2026-12-04 reason="awaiting records"')
@@ -209,7 +188,7 @@ def test_edit_moves_the_meeting_and_due_date_and_changes_the_chair(
 
 
 def test_a_meeting_date_alone_keeps_its_time_and_the_chair_is_told(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     other = bot.person(COORD2)
@@ -238,7 +217,7 @@ def test_a_meeting_date_alone_keeps_its_time_and_the_chair_is_told(
     ],
 )
 def test_edit_refuses_impossible_dates_and_changes_nothing(
-    bot: RunningBot, fake: FakeSlack, command: str, says: str
+    bot: ClockedBot, fake: FakeSlack, command: str, says: str
 ) -> None:
     coord = open_review(bot)
     before, planned = review(bot), pending(bot)
@@ -253,7 +232,7 @@ def test_edit_refuses_impossible_dates_and_changes_nothing(
 
 
 def test_extend_moves_one_returns_reminders_and_tells_its_contact(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     ids = {k: r.id for k, r in returns(bot).items()}
@@ -291,7 +270,7 @@ def test_extend_moves_one_returns_reminders_and_tells_its_contact(
     ],
 )
 def test_extend_refuses_and_changes_nothing(
-    bot: RunningBot, fake: FakeSlack, command: str, says: str
+    bot: ClockedBot, fake: FakeSlack, command: str, says: str
 ) -> None:
     coord = open_review(bot)
     before, planned = returns(bot), pending(bot)
@@ -305,7 +284,7 @@ def test_extend_refuses_and_changes_nothing(
 # -- /rrm remove ------------------------------------------------------------------------------
 
 
-def test_remove_withdraws_a_return_and_add_asks_again(bot: RunningBot, fake: FakeSlack) -> None:
+def test_remove_withdraws_a_return_and_add_asks_again(bot: ClockedBot, fake: FakeSlack) -> None:
     coord = open_review(bot)
     csc = bot.person(CSC)
     csc.wait_for(csc.dm_messages)
@@ -342,7 +321,7 @@ def test_remove_withdraws_a_return_and_add_asks_again(bot: RunningBot, fake: Fak
     assert len(fake.dm_messages(CSC)) == 2
 
 
-def test_locking_leaves_a_withdrawn_card_saying_withdrawn(bot: RunningBot) -> None:
+def test_locking_leaves_a_withdrawn_card_saying_withdrawn(bot: ClockedBot) -> None:
     coord = open_review(bot)
     police, csc = bot.person(POLICE), bot.person(CSC)
     reply(coord, f"remove {REF} police")  # the first return: its card is finalised first
@@ -358,7 +337,7 @@ def test_locking_leaves_a_withdrawn_card_saying_withdrawn(bot: RunningBot) -> No
 # -- /rrm owner -------------------------------------------------------------------------------
 
 
-def test_owner_hands_the_review_to_another_coordinator(bot: RunningBot, fake: FakeSlack) -> None:
+def test_owner_hands_the_review_to_another_coordinator(bot: ClockedBot, fake: FakeSlack) -> None:
     coord = open_review(bot)
 
     text = reply(coord, f"owner {REF} <@{COORD2}|cat>")
@@ -383,7 +362,7 @@ def test_owner_hands_the_review_to_another_coordinator(bot: RunningBot, fake: Fa
 # -- who may ----------------------------------------------------------------------------------
 
 
-def test_only_coordinators_change_a_review(bot: RunningBot, fake: FakeSlack) -> None:
+def test_only_coordinators_change_a_review(bot: ClockedBot, fake: FakeSlack) -> None:
     coord = open_review(bot)
     before, planned, stored = review(bot), pending(bot), returns(bot)
     for user in (CHAIR, POLICE):
@@ -402,7 +381,7 @@ def test_only_coordinators_change_a_review(bot: RunningBot, fake: FakeSlack) -> 
 
 
 def test_a_locked_review_takes_no_new_agency_extension_or_withdrawal(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     assert reply(coord, f"lock {REF}").startswith("Locked")

@@ -10,22 +10,16 @@ deactivated account, someone answering another agency's return of the review.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, SlackPerson
-from bot.runtime import build_runtime
 from bot.services import reminders
 from bot.throttle import unthrottled
-from forms.records import AgencyReturn
-from tests.e2e.conftest import COORD, COORDS, HEALTH, POLICE, RunningBot, settings_for
+from tests.e2e.conftest import COORD, COORDS, HEALTH, POLICE, ClockedBot, StartBot, agency_return
 from tests.e2e.test_e2e_returns import open_review, said, shown, start, status_card
 
 LONDON = ZoneInfo("Europe/London")
@@ -35,37 +29,17 @@ REASON = "Moved to the MASH team; Pat <b>covers</b> this area"
 PASSED = "This request was passed to <@U0POLICE2> on Wednesday 25 November 2026"
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[BotOnWednesday]:
+def bot(clocked_bot: StartBot, fake: FakeSlack) -> ClockedBot:
     fake.add_user(PAT, "pat", "Pat Constable")
     fake.add_user(ROBIN, "robin", "Robin Sergeant")
     fake.add_user(ROBOT, "robot", "Helpful Bot", is_bot=True)
     fake.add_user(GONE, "gone", "Former Officer", deleted=True)
-    running = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+    return clocked_bot(WEDNESDAY)
 
 
-def police_return(bot: RunningBot) -> AgencyReturn:
-    with bot.runtime.ctx.uow as uow:
-        review = uow.reviews.get_by_reference(bot.fake.team_id, "RR-2026-014")
-        assert review is not None
-        return next(r for r in uow.returns.list_for_review(review.id) if r.agency_key == "police")
-
-
-def audit(bot: RunningBot, action: str) -> list[Any]:
-    ret = police_return(bot)
+def audit(bot: ClockedBot, action: str) -> list[Any]:
+    ret = agency_return(bot, "police")
     with bot.runtime.ctx.uow as uow:
         return [e for e in uow.audit.list_for_review(ret.review_id) if e.action == action]
 
@@ -79,7 +53,7 @@ def pass_on(person: SlackPerson, to: str, reason: str = REASON) -> Any:
 
 
 def test_a_contact_passes_the_request_on_and_the_colleague_finishes_it(
-    bot: BotOnWednesday, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     open_review(bot)
     police = bot.person(POLICE)
@@ -107,7 +81,10 @@ def test_a_contact_passes_the_request_on_and_the_colleague_finishes_it(
         police.fill({"d|to": who, "d|reason": REASON})
         refused = police.submit()
         assert refused.errors == {"d|to": problem}, refused.errors
-    assert police_return(bot).contact_user_id == POLICE and audit(bot, "return.delegated") == []
+    assert (
+        agency_return(bot, "police").contact_user_id == POLICE
+        and audit(bot, "return.delegated") == []
+    )
 
     police.fill({"d|to": PAT, "d|reason": REASON})
     done = police.submit()
@@ -141,7 +118,7 @@ def test_a_contact_passes_the_request_on_and_the_colleague_finishes_it(
     (entry,) = audit(bot, "return.delegated")
     assert entry.actor == POLICE and entry.details["from"] == POLICE
     assert entry.details["to"] == PAT and "MASH" not in json.dumps(entry.details)
-    rid = police_return(bot).id
+    rid = agency_return(bot, "police").id
     with bot.runtime.ctx.uow as uow:
         (record,) = uow.returns.delegations(rid)
     assert (record.from_user, record.to_user, record.reason) == (POLICE, PAT, REASON)
@@ -166,7 +143,7 @@ def test_a_contact_passes_the_request_on_and_the_colleague_finishes_it(
 
 
 def test_reminders_follow_the_new_contact_who_can_pass_it_on_again(
-    bot: BotOnWednesday, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     open_review(bot)
     police = bot.person(POLICE)
@@ -179,7 +156,7 @@ def test_reminders_follow_the_new_contact_who_can_pass_it_on_again(
     bot.clock.set(datetime(2026, 11, 30, 9, 30, tzinfo=LONDON))
     report = reminders.sweep(bot.runtime.ctx, throttle=unthrottled())
     sent = {(o.recipient, o.reminder.return_id) for o in report.of("sent")}
-    rid = police_return(bot).id
+    rid = agency_return(bot, "police").id
     assert (PAT, rid) in sent and not any(who == POLICE for who, _ in sent)
     assert "RR-2026-014" in said(pat.last_dm()) and len(pat.dm_messages()) == 2
     assert len(police.dm_messages()) == 1  # only the request card, now "passed on"
@@ -193,7 +170,7 @@ def test_reminders_follow_the_new_contact_who_can_pass_it_on_again(
     assert "Passed on to you by <@U0POLICE2>" in said(card)
     chain = [(e.details["from"], e.details["to"]) for e in audit(bot, "return.delegated")]
     assert chain == [(POLICE, PAT), (PAT, ROBIN)]
-    assert police_return(bot).contact_user_id == ROBIN
+    assert agency_return(bot, "police").contact_user_id == ROBIN
     # The first contact is told who has it now; Pat, where Pat passed it.
     first = police.await_ephemeral(police.replay(pat_start))
     assert first.text == PASSED + " — ask them or the coordinator. It is now with <@U0POLICE3>."
@@ -208,7 +185,7 @@ def test_reminders_follow_the_new_contact_who_can_pass_it_on_again(
 
 
 def test_a_colleague_the_bot_cannot_reach_gives_the_owner_enter_on_behalf(
-    bot: BotOnWednesday, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     fake.refuse_dms(PAT)  # e.g. a Slack Connect user whose organisation refuses app DMs
     open_review(bot)
@@ -224,7 +201,7 @@ def test_a_colleague_the_bot_cannot_reach_gives_the_owner_enter_on_behalf(
         what="the owner's Enter on behalf note",
     )
     assert "Northshire Police" in said(note) and "[Enter on behalf]" in said(note)
-    ret = police_return(bot)
+    ret = agency_return(bot, "police")
     assert ret.contact_user_id == PAT and ret.unreachable is not None
     told = coord.wait_for(
         lambda: [m for m in coord.dm_messages() if "passed the request" in m.text]

@@ -7,21 +7,16 @@ the review's returns due on Wednesday 2 December."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, SlackPerson, View, flatten_blocks
-from bot.runtime import build_runtime
 from bot.services import reviews
 from forms.records import ReviewStatus
-from tests.e2e.conftest import CASES, CHAIR, COORD, CSC, HEALTH, POLICE, RunningBot, settings_for
+from tests.e2e.conftest import CASES, CHAIR, COORD, CSC, HEALTH, POLICE, ClockedBot, StartBot
 from tests.e2e.test_e2e_returns import open_review, start
 
 LONDON = ZoneInfo("Europe/London")
@@ -30,23 +25,10 @@ NOBODY = "U0NOBODY1"
 REF = "RR-2026-014"
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot]:
+def bot(clocked_bot: StartBot, fake: FakeSlack) -> ClockedBot:
     fake.add_user(NOBODY, "nora", "Nora Nobody")
-    running = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+    return clocked_bot(WEDNESDAY)
 
 
 def seen(view: View | None) -> str:
@@ -69,12 +51,12 @@ def home_of(person: SlackPerson, text: str) -> View:
     return person.await_home(text)
 
 
-def stored(bot: RunningBot, reference: str = REF) -> Any:
+def stored(bot: ClockedBot, reference: str = REF) -> Any:
     with bot.runtime.ctx.uow as uow:
         return uow.reviews.get_by_reference(bot.fake.team_id, reference)
 
 
-def test_each_person_sees_their_own_home(bot: RunningBot, fake: FakeSlack) -> None:
+def test_each_person_sees_their_own_home(bot: ClockedBot, fake: FakeSlack) -> None:
     open_review(bot)
 
     police = home_of(bot.person(POLICE), "Your requests")
@@ -108,7 +90,7 @@ def test_each_person_sees_their_own_home(bot: RunningBot, fake: FakeSlack) -> No
                for v in fake.views_of(u) if v.type == "home")  # fmt: skip
 
 
-def test_start_on_the_home_opens_the_same_form(bot: RunningBot) -> None:
+def test_start_on_the_home_opens_the_same_form(bot: ClockedBot) -> None:
     open_review(bot)
     police = bot.person(POLICE)
     home_of(police, "Your requests")
@@ -120,7 +102,7 @@ def test_start_on_the_home_opens_the_same_form(bot: RunningBot) -> None:
 
 
 def test_home_buttons_for_a_coordinator_and_refused_when_forged(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     open_review(bot)
     coord, police, chair = bot.person(COORD), bot.person(POLICE), bot.person(CHAIR)
@@ -154,7 +136,7 @@ def test_home_buttons_for_a_coordinator_and_refused_when_forged(
     assert police.home() and not [v for v in fake.views_of(POLICE) if v.type == "modal"]
 
 
-def test_older_reviews_are_paged(bot: RunningBot, fake: FakeSlack) -> None:
+def test_older_reviews_are_paged(bot: ClockedBot, fake: FakeSlack) -> None:
     ctx = bot.runtime.ctx
     for n in range(27):
         reviews.open_review(
@@ -183,7 +165,7 @@ def test_older_reviews_are_paged(bot: RunningBot, fake: FakeSlack) -> None:
 
 
 def test_the_home_is_published_again_when_a_return_is_submitted(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     open_review(bot)
     coord, health = bot.person(COORD), bot.person(HEALTH)

@@ -5,51 +5,31 @@ The clock is fixed the day after the meeting."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack
-from bot.runtime import build_runtime
 from forms.records import ReviewOutcome, ReviewStatus
-from tests.e2e.conftest import CASES, CHAIR, COORD, POLICE, RunningBot, settings_for
+from tests.e2e.conftest import CASES, CHAIR, COORD, POLICE, ClockedBot, StartBot
 from tests.e2e.test_e2e_returns import OPEN, REF, open_review, said, shown, start, status_card
 
 THURSDAY = datetime(2026, 12, 10, 12, 0, tzinfo=ZoneInfo("Europe/London"))
 
 
-@dataclass
-class BotAfterTheMeeting(RunningBot):
-    """The bot as deployed, its clock fixed the day after the meeting."""
-
-    clock: FixedClock = field(default_factory=lambda: FixedClock(THURSDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot]:
-    running = BotAfterTheMeeting(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+def bot(clocked_bot: StartBot) -> ClockedBot:
+    return clocked_bot(THURSDAY)
 
 
-def stored(bot: RunningBot, reference: str = REF) -> Any:
+def stored(bot: ClockedBot, reference: str = REF) -> Any:
     with bot.runtime.ctx.uow as uow:
         return uow.reviews.get_by_reference(bot.fake.team_id, reference)
 
 
-def test_lock_then_close_with_the_outcome_then_hold(bot: RunningBot, fake: FakeSlack) -> None:
+def test_lock_then_close_with_the_outcome_then_hold(bot: ClockedBot, fake: FakeSlack) -> None:
     coord = open_review(bot)
     police = bot.person(POLICE)
     start(police)
@@ -96,7 +76,7 @@ def test_lock_then_close_with_the_outcome_then_hold(bot: RunningBot, fake: FakeS
     assert lifted.text.startswith("The hold on *RR-2026-014 (Child A)* is lifted")
 
 
-def test_only_coordinators_lock_close_and_hold(bot: RunningBot, fake: FakeSlack) -> None:
+def test_only_coordinators_lock_close_and_hold(bot: ClockedBot, fake: FakeSlack) -> None:
     open_review(bot)
     chair = bot.person(CHAIR)
     for command in (f"lock {REF}", f"close {REF}", f"hold {REF} reason=LCSPR"):
@@ -108,7 +88,7 @@ def test_only_coordinators_lock_close_and_hold(bot: RunningBot, fake: FakeSlack)
 
 
 def test_an_identifying_pseudonym_in_the_text_form_opens_the_modal_with_the_warning(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = bot.person(COORD)
 

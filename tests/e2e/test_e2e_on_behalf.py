@@ -6,18 +6,13 @@ the compiled pack. The clock is fixed on Wednesday 25 November 2026."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, Message, SlackPerson
-from bot.runtime import build_runtime
 from bot.services import export, packs
 from forms.records import PackKind
 from tests.e2e.conftest import (
@@ -28,8 +23,8 @@ from tests.e2e.conftest import (
     CSC,
     HEALTH,
     POLICE,
-    RunningBot,
-    settings_for,
+    ClockedBot,
+    StartBot,
 )
 from tests.e2e.test_e2e_returns import OPEN, REF, play, said, shown, status_card
 
@@ -39,22 +34,9 @@ NAMES = {"police": "Northshire Police", "health": "Northshire Health NHS Trust",
          "csc": "Northshire Children's Social Care"}  # fmt: skip
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot]:
-    running = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+def bot(clocked_bot: StartBot) -> ClockedBot:
+    return clocked_bot(WEDNESDAY)
 
 
 # -- the kinds of contact the fake Slack cannot DM ----------------------------------------------
@@ -100,7 +82,7 @@ def owners_note(coord: SlackPerson) -> Message:
                      None), what="the owner's Enter on behalf note")  # fmt: skip
 
 
-def open_review(bot: RunningBot, unreachable: str) -> SlackPerson:
+def open_review(bot: ClockedBot, unreachable: str) -> SlackPerson:
     coord = bot.person(COORD)
     assert (
         "Opened rapid review *RR-2026-014*"
@@ -130,7 +112,7 @@ NIL_RETURN = [
 
 @pytest.mark.parametrize("kind", list(KINDS))
 def test_an_unreachable_contact_is_entered_on_behalf_and_marked_in_the_pack(
-    bot: RunningBot, fake: FakeSlack, kind: str
+    bot: ClockedBot, fake: FakeSlack, kind: str
 ) -> None:
     make_unreachable, agency, reason = KINDS[kind]
     make_unreachable(fake)
@@ -191,7 +173,7 @@ def test_an_unreachable_contact_is_entered_on_behalf_and_marked_in_the_pack(
     assert "Safeguarding lead (by secure email)" in html
 
 
-def test_no_reminder_goes_to_an_unreachable_contact(bot: RunningBot, fake: FakeSlack) -> None:
+def test_no_reminder_goes_to_an_unreachable_contact(bot: ClockedBot, fake: FakeSlack) -> None:
     deactivated(fake)
     coord = open_review(bot, "police")
     owners_note(coord)
@@ -203,7 +185,7 @@ def test_no_reminder_goes_to_an_unreachable_contact(bot: RunningBot, fake: FakeS
 
 
 def test_a_coordinator_cannot_enter_a_reachable_contacts_return(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     deactivated(fake)
     coord = open_review(bot, "police")
@@ -230,7 +212,7 @@ def test_a_coordinator_cannot_enter_a_reachable_contacts_return(
 
 
 def test_slack_connect_and_guest_contacts_slack_can_reach_are_asked_like_anyone(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     with fake.world.lock:
         fake.world.users[CSC].team_id = "T0PARTNER"  # Slack Connect, sharing a channel

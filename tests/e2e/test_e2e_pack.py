@@ -4,19 +4,14 @@ chair pressed in the owner's DM. The clock is fixed the day before the meeting."
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, Message, SlackPerson, flatten_blocks
-from bot.runtime import build_runtime
 from bot.services import packs
-from tests.e2e.conftest import CASES, CHAIR, COORD, POLICE, RunningBot, settings_for
+from tests.e2e.conftest import CASES, CHAIR, COORD, POLICE, ClockedBot, StartBot
 
 REF = "RR-2026-014"
 OPEN = (
@@ -28,31 +23,16 @@ PDF_WAIT = 60.0  # compiling renders a PDF: seconds, not milliseconds
 UPLOAD_STEPS = ["files.getUploadURLExternal", "upload", "files.completeUploadExternal"]
 
 
-@dataclass
-class BotOnTuesday(RunningBot):
-    """The bot as deployed, with its clock fixed the working day before the meeting."""
-
-    clock: FixedClock = field(default_factory=lambda: FixedClock(TUESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot]:
-    running = BotOnTuesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+def bot(clocked_bot: StartBot) -> ClockedBot:
+    return clocked_bot(TUESDAY)
 
 
 def said(message: Message) -> str:
     return "\n".join([message.text, *flatten_blocks(message.blocks)])
 
 
-def open_review(bot: RunningBot) -> SlackPerson:
+def open_review(bot: ClockedBot) -> SlackPerson:
     coord = bot.person(COORD)
     reply = coord.await_ephemeral(coord.command(OPEN, CASES))
     assert "Opened rapid review *RR-2026-014*" in reply.text
@@ -69,7 +49,7 @@ def ephemerals(person: SlackPerson, count: int) -> list[str]:
 
 
 def test_the_chairs_pack_arrives_in_their_dm_by_the_three_step_upload(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     chair = bot.person(CHAIR)
@@ -102,7 +82,7 @@ def test_the_chairs_pack_arrives_in_their_dm_by_the_three_step_upload(
 
 
 def test_someone_who_is_neither_chair_nor_coordinator_is_refused(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     open_review(bot)
     police = bot.person(POLICE)
@@ -118,7 +98,7 @@ def test_someone_who_is_neither_chair_nor_coordinator_is_refused(
     assert named.text == "Only partnership coordinators can send the meeting pack to others."
 
 
-def test_the_case_summary_modal_saves_and_comes_back_filled(bot: RunningBot) -> None:
+def test_the_case_summary_modal_saves_and_comes_back_filled(bot: ClockedBot) -> None:
     coord = open_review(bot)
 
     modal = coord.await_view(coord.command(f"summary {REF}", CASES))
@@ -141,7 +121,7 @@ def test_the_case_summary_modal_saves_and_comes_back_filled(bot: RunningBot) -> 
 
 
 def test_release_pressed_in_the_owners_dm_sends_the_chair_the_pack(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     ctx = bot.runtime.ctx

@@ -9,18 +9,14 @@ from __future__ import annotations
 
 import random
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.clock import FixedClock
 from bot.fakeslack import FakeSlack, SlackPerson
-from bot.runtime import build_runtime
-from tests.e2e.conftest import CASES, COORD, POLICE, RunningBot, settings_for
+from tests.e2e.conftest import CASES, COORD, POLICE, ClockedBot, StartBot
 from tests.e2e.test_e2e_returns import open_review, shown, start
 
 WEDNESDAY = datetime(2026, 11, 25, 12, 0, tzinfo=ZoneInfo("Europe/London"))
@@ -30,22 +26,9 @@ HEADING = "Date\tSource\tPerson(s) involved\tEvent type\tWhat happened\tAction t
 BAD = {7: ("B1", "31/02/2025"), 19: ("B4", "Telepathy"), 33: ("B3", "Cousin")}
 
 
-@dataclass
-class BotOnWednesday(RunningBot):
-    clock: FixedClock = field(default_factory=lambda: FixedClock(WEDNESDAY))
-
-    def _start(self) -> None:
-        self.runtime = build_runtime(
-            self.settings, clock=self.clock, team_id=self.fake.team_id, retry_backoff=0.01
-        )
-        self.server = self.runtime.http_server("127.0.0.1", 0).start()
-
-
 @pytest.fixture
-def bot(fake: FakeSlack, tmp_path: Path, clean_env: Path) -> Iterator[RunningBot]:
-    running = BotOnWednesday(fake, settings_for(fake, f"sqlite:///{tmp_path}/rrm.db"))
-    yield running
-    running.stop()
+def bot(clocked_bot: StartBot) -> ClockedBot:
+    return clocked_bot(WEDNESDAY)
 
 
 @dataclass(frozen=True)
@@ -115,7 +98,7 @@ def submit_return(person: SlackPerson) -> None:
 
 @pytest.mark.timeout(180)
 def test_a_40_row_chronology_pasted_with_three_bad_rows_reaches_the_pack_in_date_order(
-    bot: RunningBot, fake: FakeSlack
+    bot: ClockedBot, fake: FakeSlack
 ) -> None:
     coord = open_review(bot)
     police = bot.person(POLICE)
@@ -175,7 +158,7 @@ def test_a_40_row_chronology_pasted_with_three_bad_rows_reaches_the_pack_in_date
     assert len(shown_order) == 40
 
 
-def test_cancelling_a_paste_adds_nothing_and_the_page_still_saves(bot: RunningBot) -> None:
+def test_cancelling_a_paste_adds_nothing_and_the_page_still_saves(bot: ClockedBot) -> None:
     open_review(bot)
     police = bot.person(POLICE)
     to_section_b(police)
@@ -187,7 +170,7 @@ def test_cancelling_a_paste_adds_nothing_and_the_page_still_saves(bot: RunningBo
     assert after.ok and "Section 4 of 12" in shown(police.current_view()), after.body
 
 
-def test_nothing_pasted_says_so_under_the_first_box(bot: RunningBot) -> None:
+def test_nothing_pasted_says_so_under_the_first_box(bot: ClockedBot) -> None:
     open_review(bot)
     police = bot.person(POLICE)
     to_section_b(police)
