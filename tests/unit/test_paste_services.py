@@ -77,6 +77,23 @@ def test_rows_are_added_in_one_save_and_twice_is_once(ctx: Context) -> None:
     ]
 
 
+def test_rows_pasted_into_a_received_return_are_an_amendment(ctx: Context) -> None:
+    rid = _open(ctx)
+    with ctx.uow as uow:
+        uow.returns.set_state(rid, ReturnState.SUBMITTED, ctx.now())
+        uow.returns.set_submitted_at(rid, ctx.now(), ctx.now())
+        uow.commit()
+    view = rs.load(ctx, team_id=TEAM, actor=POLICE, return_id=rid, section_id="B")
+
+    assert _add(ctx, rid, _rows(view, "2025\tGP"), view.revision("B")) == 1
+
+    after = rs.load(ctx, team_id=TEAM, actor=POLICE, return_id=rid, section_id="B")
+    assert after.ret.state is ReturnState.SUBMITTED and after.ret.amended_at == ctx.now()
+    with ctx.uow as uow:
+        actions = [e.action for e in uow.audit.list_for_review(after.review.id)]
+    assert actions[-2:] == ["page.saved", "return.amended"]
+
+
 def test_a_section_changed_since_is_refused_and_nothing_added(ctx: Context) -> None:
     rid = _open(ctx)
     view = rs.load(ctx, team_id=TEAM, actor=POLICE, return_id=rid, section_id="B")
