@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +29,8 @@ from slack_sdk.http_retry import (
     RetryIntervalCalculator,
 )
 from slack_sdk.http_retry.builtin_handlers import ServerErrorRetryHandler
+from slack_sdk.models.attachments import Attachment
+from slack_sdk.models.blocks import Block
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.settings import Settings
@@ -109,17 +111,37 @@ class RetryingRespond(Respond):
         self.logger = logger or logging.getLogger(_LOGGER_NAME)
         self.timeout = timeout
 
-    def __call__(  # type: ignore[override]
-        self, text: str | dict[str, Any] = "", **fields: Any
+    def __call__(
+        self,
+        text: str | dict[str, Any] = "",
+        blocks: Sequence[dict[str, Any] | Block] | None = None,
+        attachments: Sequence[dict[str, Any] | Attachment] | None = None,
+        response_type: str | None = None,
+        replace_original: bool | None = None,
+        delete_original: bool | None = None,
+        unfurl_links: bool | None = None,
+        unfurl_media: bool | None = None,
+        thread_ts: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> WebhookResponse:
-        """As Bolt's: ``respond(text, blocks=..., response_type=..., ...)`` or
-        ``respond({...whole message...})``."""
+        """As Bolt's (the same arguments): the message, or ``respond({...whole message...})``."""
         if self.response_url is None:
             raise ValueError("respond is unsupported here as there is no response_url")
         if isinstance(text, dict):
             message = _build_message(**text)
         elif isinstance(text, str):
-            message = _build_message(text=text, **fields)
+            message = _build_message(
+                text=text,
+                blocks=blocks,
+                attachments=attachments,
+                response_type=response_type,
+                replace_original=replace_original,
+                delete_original=delete_original,
+                unfurl_links=unfurl_links,
+                unfurl_media=unfurl_media,
+                thread_ts=thread_ts,
+                metadata=metadata,
+            )
         else:
             raise ValueError(f"The arg is unexpected type ({type(text)})")
         client = WebhookClient(

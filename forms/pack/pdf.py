@@ -75,6 +75,11 @@ TAG_WEIGHT = 20
 
 MAX_WORKERS = 2
 
+WORKER_NICE = 10
+"""How much lower than the bot the workers run (``os.nice``): a pack compiled in the background
+must not hold up the bot's answers to Slack, which wait on the same cores (bench/README.md,
+"Load"). Alone on the machine, the workers run as fast as before."""
+
 _PT_PER_PX = 0.75  # WeasyPrint's CSS px to PDF points (zoom 1)
 _MM = 72 / 25.4
 
@@ -983,6 +988,8 @@ def _worker_main() -> None:
     """Read documents from stdin and answer on stdout, until stdin closes."""
     out = sys.stdout.buffer
     sys.stdout = sys.stderr  # nothing else may write to the pipe
+    with contextlib.suppress(OSError, AttributeError):  # not on every platform
+        os.nice(WORKER_NICE)
     logging.getLogger("weasyprint").addHandler(_COLLECT)
     import weasyprint  # noqa: F401 - imported while the parent plans the chunks
 
