@@ -35,12 +35,21 @@ class HomeQueue:
         self._lock = threading.Lock()
         self._waiting: set[Hashable] = set()
         self._noticed: dict[Hashable, float] = {}
+        self._shown: set[Hashable] = set()
         self._monotonic = monotonic
 
-    def claim(self, key: Hashable) -> bool:
-        """Whether the caller should schedule the publish (False: one is waiting already)."""
+    def shown(self, key: Hashable) -> None:
+        """This process published the person's Home (they opened the tab, or it was kept
+        fresh since): from now on changes publish it again."""
         with self._lock:
-            if key in self._waiting:
+            self._shown.add(key)
+
+    def claim(self, key: Hashable) -> bool:
+        """Whether the caller should schedule the publish (False: one is waiting already, or
+        the person has not opened their Home since this process started — Slack asks for it
+        with ``app_home_opened`` whenever they do, so publishing it unseen is wasted work)."""
+        with self._lock:
+            if key not in self._shown or key in self._waiting:
                 return False
             self._waiting.add(key)
             return True

@@ -8,11 +8,14 @@ come from the settings and the stored reviews each time the Home is built, and e
 is checked again by the service it calls. Never any answer text.
 
 Publishing never breaks the request that caused it: ``republish_review`` runs after the
-request (``ctx.later``), one publish per person however many changes came in meanwhile
-(``Context.homes``), and a publish Slack refuses is logged and dropped — the person's next
-visit to the tab shows the Home afresh. A button pressed on the Home answers as a notice at its
-top; for a few seconds after, republishing leaves that person's Home alone (the notice's
-publish already showed what they changed).
+request (``ctx.later``), only for people whose Home this process has published (Slack sends
+``app_home_opened`` each time someone opens the tab, which publishes it afresh; keeping unseen
+Homes fresh cost a third of the bot's CPU under load, see bench/README.md), one publish per
+person however many changes came in meanwhile (``Context.homes``), and a publish Slack
+refuses is logged and dropped — the person's next visit to the tab shows the Home afresh. A
+button pressed on the Home answers as a notice at its top; for a few seconds after,
+republishing leaves that person's Home alone (the notice's publish already showed what they
+changed).
 """
 
 from __future__ import annotations
@@ -91,6 +94,7 @@ def publish(
     try:
         home = load(ctx, team_id=team_id, user_id=user_id, page=page, notice=notice)
         ctx.messenger.publish_home(user_id, view_of(ctx, home))
+        ctx.homes.shown((team_id, user_id))
         if notice:
             ctx.homes.noticed((team_id, user_id))
     except DeliveryFailed as exc:

@@ -51,6 +51,10 @@ def home_of(person: SlackPerson, text: str) -> View:
     return person.await_home(text)
 
 
+def published_to(fake: FakeSlack, user: str) -> list[Any]:
+    return [c for c in fake.calls_to("views.publish") if c.args.get("user_id") == user]
+
+
 def stored(bot: ClockedBot, reference: str = REF) -> Any:
     with bot.runtime.ctx.uow as uow:
         return uow.reviews.get_by_reference(bot.fake.team_id, reference)
@@ -168,9 +172,11 @@ def test_the_home_is_published_again_when_a_return_is_submitted(
     bot: ClockedBot, fake: FakeSlack
 ) -> None:
     open_review(bot)
-    coord, health = bot.person(COORD), bot.person(HEALTH)
+    coord, health, csc = bot.person(COORD), bot.person(HEALTH), bot.person(CSC)
     home_of(coord, "Returns received: *0 of 3*")
     home_of(health, "Start")
+    home_of(csc, "Start")
+    csc_homes = len(published_to(fake, CSC))
 
     start(health, "return_nil")
     health.fill({"A1a": "Searched the patient record system."})
@@ -184,7 +190,11 @@ def test_the_home_is_published_again_when_a_return_is_submitted(
     assert "• Northshire Health NHS Trust: nil return" in seen(coord.home())
     mine = health.await_home("Nil return ✓")
     assert buttons(mine)[-1] == "Edit:return_edit"
-    bot.person(CSC).await_home("Your requests")  # every contact of the review: published too
+    csc.wait_for(  # every contact of the review who opened their Home: published again too
+        lambda: len(published_to(fake, CSC)) > csc_homes,
+        what="CSC's Home published again",
+    )
+    assert published_to(fake, POLICE) == []  # never opened it
     assert "Searched the patient record system" not in json.dumps(
         [v.view for u in (COORD, HEALTH, CSC, CHAIR) for v in fake.views_of(u) if v.type == "home"]
     )

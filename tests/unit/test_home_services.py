@@ -46,7 +46,16 @@ def _home(ctx: Context, user: str) -> str:
     return json.dumps(_m(ctx).homes[user], ensure_ascii=False)
 
 
+def _opened(ctx: Context, *users: str) -> None:
+    """Each person opened the Home tab (Slack's ``app_home_opened``: their Home published)."""
+    for user in users or (COORD, COORD2, CHAIR, POLICE, HEALTH):
+        assert home.publish(ctx, team_id=TEAM, user_id=user)
+
+
 def test_opening_a_review_publishes_the_home_of_everyone_concerned(ctx: Context) -> None:
+    _opened(ctx)
+    _m(ctx).events.clear()
+
     _open(ctx)
 
     assert set(_m(ctx).homes) == {COORD, COORD2, CHAIR, POLICE, HEALTH}
@@ -75,7 +84,17 @@ def test_whose_reviews_come_first_and_who_sees_which(ctx: Context) -> None:
     assert not nobody.has_role and other_team.reviews == ()
 
 
+def test_only_a_home_this_process_has_published_is_published_again(ctx: Context) -> None:
+    _opened(ctx, COORD, POLICE)
+    _m(ctx).events.clear()
+
+    _open(ctx)
+
+    assert sorted(e.target for e in _m(ctx).of_kind(HOME)) == [COORD, POLICE]
+
+
 def test_a_submitted_return_republishes_and_no_answer_is_ever_shown(ctx: Context) -> None:
+    _opened(ctx)
     review_id = _open(ctx)
     with ctx.uow as uow:
         police_return = next(
@@ -104,6 +123,7 @@ def test_a_submitted_return_republishes_and_no_answer_is_ever_shown(ctx: Context
 def test_a_burst_of_changes_publishes_each_home_once_after_the_last(ctx: Context) -> None:
     queued: list[Callable[[], object]] = []
     later = replace(ctx, later=queued.append)
+    _opened(ctx)
     review_id = _open(ctx)
     _m(ctx).events.clear()
 
@@ -144,6 +164,7 @@ def test_pages_hold_the_reviews_in_order(ctx: Context) -> None:
 
 
 def test_a_notice_is_not_wiped_by_the_republish_that_follows(ctx: Context) -> None:
+    _opened(ctx)
     review_id = _open(ctx)
     home.publish(ctx, team_id=TEAM, user_id=COORD, notice="Locked *RR-2026-014*")
     _m(ctx).events.clear()
