@@ -162,3 +162,29 @@ def test_purge_clears_the_reasons(open_review: OpenReview, uow_factory: UowFacto
     with uow_factory() as uow:
         assert uow.returns.get(police.id).extension_reason is None  # type: ignore[union-attr]
         assert [d.reason for d in uow.returns.delegations(police.id)] == [""]
+
+
+def test_migration_0006_goes_down_and_up_again(
+    engine: Engine, open_review: OpenReview, uow_factory: UowFactory
+) -> None:
+    from alembic import command
+    from sqlalchemy import inspect
+
+    from storage.migrate import alembic_config, head_revision, upgrade
+
+    police = open_review().returns[0]
+    with uow_factory() as uow:
+        uow.returns.add_delegation(police.id, "U0POLICE", "U0DS", "not my case", NOW)
+        uow.absences.set("T0001", "U0DS", date(2026, 12, 1), None, NOW)
+        uow.commit()
+    with engine.begin() as connection:
+        command.downgrade(alembic_config(connection), "0005")
+    names = set(inspect(engine).get_table_names())
+    assert not names & {"delegations", "absences"}
+    columns = {c["name"] for c in inspect(engine).get_columns("returns")}
+    assert not columns & {"amended_at", "entered_by", "received_on", "unreachable"}
+    assert upgrade(engine) == head_revision()
+    with uow_factory() as uow:
+        ret = uow.returns.set_unreachable(police.id, "no Slack user has that email", LATER)
+        uow.commit()
+    assert ret.unreachable == "no Slack user has that email" and ret.contact_user_id == "U0POLICE"
