@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, TypeAlias
 
-from bot.slack.mentions import escape_mrkdwn, parse_user, shown
+from bot.slack.mentions import Word, escape_mrkdwn, parse_user, shown, unescape_slack
 from forms.parsing import parse_date
 
 PSEUDONYM_MAX = 200
@@ -157,3 +157,15 @@ OPEN_FIELDS: dict[str, tuple[Callable[[str], Parsed], str]] = {
 def date_value(name: str) -> Callable[[str], Parsed]:
     """A date argument (ISO or UK, e.g. ``until=2026-12-11``): ``{name: date}``."""
     return _date_field(name)
+
+
+def apply_field(key: str, word: Word, found: dict[str, Any]) -> list[str]:
+    """Read ``key=value`` (one of ``OPEN_FIELDS``) into ``found``; the problems, each naming
+    what was typed and the fix (a value is needed, or why it can't be read)."""
+    parse, example = OPEN_FIELDS[key]
+    plain = unescape_slack(word.value).strip()
+    if not plain:
+        return [f"`{key}=` needs a value, e.g. {example}"]
+    parsed, problem = parse(plain)
+    found.update(parsed)
+    return [f"`{shown(word.raw)}`: {problem}"] if problem else []

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, time
 from typing import Any, TypeAlias
 
-from bot.slack.command_values import OPEN_FIELDS, people, reason
+from bot.slack.command_values import OPEN_FIELDS, apply_field, people, reason
 from bot.slack.grammar_away import PARSERS as ABSENCE_PARSERS
 from bot.slack.grammar_away import USAGE as ABSENCE_USAGE
 from bot.slack.grammar_away import AbsenceCommand
@@ -340,18 +340,8 @@ def _open(words: list[Word]) -> tuple[Command, list[str]]:
             )
         else:
             given[key] = word.raw
-            problems += _apply(key, word, found)
+            problems += apply_field(key, word, found)
     return replace(OpenArgs(), **found), problems
-
-
-def _apply(key: str, word: Word, found: dict[str, Any]) -> list[str]:
-    parse, example = OPEN_FIELDS[key]
-    plain = unescape_slack(word.value).strip()
-    if not plain:
-        return [f"`{key}=` needs a value, e.g. {example}"]
-    parsed, problem = parse(plain)
-    found.update(parsed)
-    return [f"`{shown(word.raw)}`: {problem}"] if problem else []
 
 
 def _join_continuations(words: list[Word]) -> list[Word]:

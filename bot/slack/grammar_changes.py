@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, time
 from typing import Any, TypeAlias
 
-from bot.slack.command_values import OPEN_FIELDS, REASON_MAX, reference
+from bot.slack.command_values import REASON_MAX, apply_field, reference
 from bot.slack.mentions import Word, parse_user, shown, unescape_slack
 from forms.text import clean_text
 
@@ -200,22 +200,12 @@ def parse_edit(words: list[Word]) -> Parsed:
         elif key in found or (key == "meeting" and "meeting_time" in found):
             problems.append(f"`{key}=` is given twice — give it once")
         else:
-            problems += _value(key, word, found)
+            problems += apply_field(key, word, found)
     if not found and not problems:
         problems.append(
             f"say what changes: meeting=, due= or chair=, e.g. /rrm edit {ref} due=2026-12-03"
         )
     return EditCommand(ref, **found), problems
-
-
-def _value(key: str, word: Word, found: dict[str, Any]) -> list[str]:
-    parse, example = OPEN_FIELDS[key]
-    plain = unescape_slack(word.value).strip()
-    if not plain:
-        return [f"`{key}=` needs a value, e.g. {example}"]
-    parsed, problem = parse(plain)
-    found.update(parsed)
-    return [f"`{shown(word.raw)}`: {problem}"] if problem else []
 
 
 def parse_extend(words: list[Word]) -> Parsed:
@@ -234,7 +224,7 @@ def parse_extend(words: list[Word]) -> Parsed:
         if word.key in seen:
             problems.append(f"`{word.key}=` is given twice — give it once")
         elif word.key == "due":
-            problems += _value("due", word, found)
+            problems += apply_field("due", word, found)
         elif word.key == "reason":
             typed, in_reason = [word.value], not word.quoted
         else:

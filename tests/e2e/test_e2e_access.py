@@ -448,6 +448,7 @@ def use_the_home(world: World) -> None:
     chair.await_home("Meeting pack v", 60)
     police = world.person(POLICE, record=True)
     police.open_home()
+    police.await_home("Your requests")
     police.await_view(police.click_in_home("home_away"))
     police.fill({"away_until": "2026-12-04"})
     assert police.submit().ok

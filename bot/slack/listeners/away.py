@@ -22,6 +22,7 @@ from bot.slack.blocks.text import excerpt
 from bot.slack.grammar_away import AwayCommand, BackCommand
 from bot.slack.listeners import home as home_listener
 from bot.slack.listeners import payload as p
+from bot.slack.listeners.form_errors import errors_response
 from bot.slack.middleware import remember_view_response
 
 log = logging.getLogger(__name__)
@@ -99,11 +100,7 @@ def register(app: App, ctx: Context) -> None:
             )
             reply = blocks.away_reply(absence, ctx.calendar, told)
         except InvalidRequest as exc:
-            errors: dict[str, str] = {}
-            for name, message in exc.fields.items():
-                block = _BLOCK_OF.get(name, blocks.UNTIL_BLOCK)
-                errors[block] = excerpt(f"{errors.get(block, '')} {message}", ERROR_MESSAGE_MAX)
-            response = {"response_action": "errors", "errors": errors}
+            response = errors_response(exc, _BLOCK_OF, blocks.UNTIL_BLOCK)
         except ServiceError as exc:
             message = excerpt(exc.message, ERROR_MESSAGE_MAX)
             response = {"response_action": "errors", "errors": {blocks.UNTIL_BLOCK: message}}

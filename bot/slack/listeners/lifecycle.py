@@ -24,6 +24,7 @@ from bot.slack.blocks.limits import ERROR_MESSAGE_MAX
 from bot.slack.blocks.text import excerpt
 from bot.slack.grammar import CloseCommand, HoldCommand, LockCommand
 from bot.slack.listeners import payload as p
+from bot.slack.listeners.form_errors import errors_response
 from bot.slack.middleware import remember_view_response
 
 log = logging.getLogger(__name__)
@@ -102,11 +103,7 @@ def register(app: App, ctx: Context) -> None:
                 panel_sent_date=sent,
             )
         except InvalidRequest as exc:
-            errors: dict[str, str] = {}
-            for name, message in exc.fields.items():
-                block = _BLOCK_OF.get(name, blocks.OUTCOME_BLOCK)
-                errors[block] = excerpt(f"{errors.get(block, '')} {message}", ERROR_MESSAGE_MAX)
-            response = {"response_action": "errors", "errors": errors}
+            response = errors_response(exc, _BLOCK_OF, blocks.OUTCOME_BLOCK)
         except ServiceError as exc:
             message = excerpt(exc.message, ERROR_MESSAGE_MAX)
             response = {"response_action": "errors", "errors": {blocks.OUTCOME_BLOCK: message}}

@@ -1,0 +1,20 @@
+"""A modal's refusal as Slack shows it: each problem under the input it is about."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from bot.services.errors import InvalidRequest
+from bot.slack.blocks.limits import ERROR_MESSAGE_MAX
+from bot.slack.blocks.text import excerpt
+
+
+def errors_response(exc: InvalidRequest, block_of: Mapping[str, str], default: str) -> Any:
+    """``response_action: errors`` for a service's field problems: each under the block of its
+    field (``block_of``; ``default`` for the others), two under one block joined."""
+    errors: dict[str, str] = {}
+    for name, message in exc.fields.items():
+        block = block_of.get(name, default)
+        errors[block] = excerpt(f"{errors.get(block, '')} {message}", ERROR_MESSAGE_MAX)
+    return {"response_action": "errors", "errors": errors}
