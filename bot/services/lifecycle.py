@@ -19,7 +19,8 @@ from datetime import date
 from bot.messenger import DeliveryFailed, MessageRef
 from bot.services import notify, reminders
 from bot.services.context import Context
-from bot.services.errors import InvalidRequest, NotFound, TryAgain
+from bot.services.errors import InvalidRequest, TryAgain
+from bot.services.pack_build import load_review
 from bot.services.reviews import require_coordinator
 from bot.slack.blocks import lifecycle as blocks
 from forms.records import ReturnState, Review, ReviewOutcome, ReviewStatus
@@ -31,19 +32,8 @@ log = logging.getLogger(__name__)
 LOCKED, CLOSED = "review.locked", "review.closed"
 HELD, HOLD_LIFTED = "retention.held", "retention.hold_lifted"
 MAX_REASON = 500
-
-
-def find_review(ctx: Context, team_id: str, reference_or_id: str | int) -> Review:
-    """The review by reference (any case) or id, in ``team_id`` only; NotFound otherwise."""
-    with ctx.uow as uow:
-        if isinstance(reference_or_id, int):
-            review = uow.reviews.get(reference_or_id)
-        else:
-            review = uow.reviews.get_by_reference(team_id, reference_or_id.strip().upper())
-    if review is None or review.team_id != team_id:
-        shown = reference_or_id if isinstance(reference_or_id, int) else reference_or_id.upper()
-        raise NotFound(f"There is no review {shown}. `/rrm status` lists them.")
-    return review
+find_review = load_review
+"""The review by reference (any case) or id, in the team only; NotFound otherwise."""
 
 
 def lock(ctx: Context, *, team_id: str, actor: str, reference: str) -> Review:

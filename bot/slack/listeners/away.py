@@ -17,12 +17,10 @@ from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack.blocks import away as blocks
 from bot.slack.blocks import home as home_blocks
-from bot.slack.blocks.limits import ERROR_MESSAGE_MAX
-from bot.slack.blocks.text import excerpt
 from bot.slack.grammar_away import AwayCommand, BackCommand
 from bot.slack.listeners import home as home_listener
 from bot.slack.listeners import payload as p
-from bot.slack.listeners.form_errors import errors_response
+from bot.slack.listeners.form_errors import error_response, errors_response
 from bot.slack.middleware import remember_view_response
 
 log = logging.getLogger(__name__)
@@ -102,11 +100,10 @@ def register(app: App, ctx: Context) -> None:
         except InvalidRequest as exc:
             response = errors_response(exc, _BLOCK_OF, blocks.UNTIL_BLOCK)
         except ServiceError as exc:
-            message = excerpt(exc.message, ERROR_MESSAGE_MAX)
-            response = {"response_action": "errors", "errors": {blocks.UNTIL_BLOCK: message}}
+            response = error_response(exc.message, blocks.UNTIL_BLOCK)
         except p.BadPayload:
             message = "This form can't be read any more: close it and try again."
-            response = {"response_action": "errors", "errors": {blocks.UNTIL_BLOCK: message}}
+            response = error_response(message, blocks.UNTIL_BLOCK)
         remember_view_response(ctx.uow, body, response)
         ack(**response)
         if reply is not None:

@@ -18,3 +18,9 @@ def errors_response(exc: InvalidRequest, block_of: Mapping[str, str], default: s
         block = block_of.get(name, default)
         errors[block] = excerpt(f"{errors.get(block, '')} {message}", ERROR_MESSAGE_MAX)
     return {"response_action": "errors", "errors": errors}
+
+
+def error_response(message: str, block: str) -> Any:
+    """``response_action: errors`` with one message (shortened to Slack's limit) under
+    ``block``."""
+    return {"response_action": "errors", "errors": {block: excerpt(message, ERROR_MESSAGE_MAX)}}

@@ -20,11 +20,9 @@ from bot.services import lifecycle
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack.blocks import lifecycle as blocks
-from bot.slack.blocks.limits import ERROR_MESSAGE_MAX
-from bot.slack.blocks.text import excerpt
 from bot.slack.grammar import CloseCommand, HoldCommand, LockCommand
 from bot.slack.listeners import payload as p
-from bot.slack.listeners.form_errors import errors_response
+from bot.slack.listeners.form_errors import error_response, errors_response
 from bot.slack.middleware import remember_view_response
 
 log = logging.getLogger(__name__)
@@ -105,11 +103,10 @@ def register(app: App, ctx: Context) -> None:
         except InvalidRequest as exc:
             response = errors_response(exc, _BLOCK_OF, blocks.OUTCOME_BLOCK)
         except ServiceError as exc:
-            message = excerpt(exc.message, ERROR_MESSAGE_MAX)
-            response = {"response_action": "errors", "errors": {blocks.OUTCOME_BLOCK: message}}
+            response = error_response(exc.message, blocks.OUTCOME_BLOCK)
         except p.BadPayload:
             message = "This form can't be read any more: close it and type /rrm close again."
-            response = {"response_action": "errors", "errors": {blocks.OUTCOME_BLOCK: message}}
+            response = error_response(message, blocks.OUTCOME_BLOCK)
         remember_view_response(ctx.uow, body, response)
         ack(**response)
         if closed is not None:
