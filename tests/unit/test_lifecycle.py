@@ -16,7 +16,7 @@ from bot.config_check import load_configuration
 from bot.services import export, lifecycle, packs, retention, reviews
 from bot.services import returns as rs
 from bot.services.context import Context
-from bot.services.errors import InvalidRequest, NotAllowed, ReturnClosed
+from bot.services.errors import InvalidRequest, NotAllowed, NotFound, ReturnClosed
 from bot.settings import Settings
 from bot.slack.grammar import CloseCommand, CommandError, HoldCommand, LockCommand, parse_command
 from forms.records import NewPack, PackKind, ReturnState, Review, ReviewOutcome, ReviewStatus
@@ -125,9 +125,9 @@ def test_only_coordinators_lock_close_and_hold(ctx: Context, actor: str) -> None
 
 def test_a_review_of_another_team_is_not_found(ctx: Context) -> None:
     review = open_review(ctx)
-    with pytest.raises(lifecycle.NotFound):
+    with pytest.raises(NotFound):
         lifecycle.lock(ctx, team_id="T0OTHER", actor=COORD, reference=REF)
-    with pytest.raises(lifecycle.NotFound):
+    with pytest.raises(NotFound):
         lifecycle.close(ctx, team_id="T0OTHER", actor=COORD, review=review.id,
                         outcome="none", panel_sent_date=date(2026, 11, 23))  # fmt: skip
     assert current(ctx, review).status is ReviewStatus.OPEN
