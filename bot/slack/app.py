@@ -15,6 +15,7 @@ from slack_sdk import WebClient
 from bot.logsafety import quiet_body_loggers
 from bot.services.context import Context
 from bot.slack import middleware
+from bot.slack.ack_first import ClaimingApp
 from bot.slack.client import retrying_respond
 from bot.slack.listeners import actions, commands, events, lifecycle, open_review, packs, views
 from bot.slack.listeners import away as away_listeners
@@ -24,6 +25,13 @@ from bot.slack.listeners import on_behalf as on_behalf_listeners
 from bot.slack.listeners import paste as paste_listeners
 
 log = logging.getLogger(__name__)
+
+LISTENER_THREADS = 32
+"""Bolt's listener threads. Each listener runs on one until it returns, and a command's or an
+action's ack() comes only when its listener starts: with Bolt's default of 5, the work of a few
+slow listeners (a modal opened, a page saved) kept the next requests' acks waiting, most of
+their p99 under load (``bench/README.md``). Waiting threads are cheap; the work they do is
+bounded by the database's pool and write turn."""
 
 
 class BackgroundRunner:
@@ -77,7 +85,9 @@ def build_app(
     """The Bolt app. `client` is built with `make_web_client` (SLACK_API_URL, retries)."""
     # Bolt and the Slack SDK log request and response bodies (answers) below WARNING.
     quiet_body_loggers()
-    app = App(
+    app = ClaimingApp(
+        uow=ctx.uow,
+        listener_executor=ThreadPoolExecutor(LISTENER_THREADS, thread_name_prefix="rrm-listener"),
         client=client,
         signing_secret=signing_secret,
         token_verification_enabled=False,

@@ -1,5 +1,7 @@
 """Global middleware, run on every verified request before any listener:
-requests from another Slack team are refused, and duplicates are recognised (DESIGN §6)."""
+requests from another Slack team are refused, and duplicates are recognised (DESIGN §6) — view
+submissions and closings here, before anything else; commands, block actions and events by their
+listener, right after its (always empty) ack and before any work (``bot.slack.ack_first``)."""
 
 from __future__ import annotations
 
@@ -11,12 +13,15 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 
+from bot.slack.ack_first import PENDING_CLAIM
 from storage.errors import NotFound, StorageBusy
 from storage.ports import UnitOfWork
 
 log = logging.getLogger(__name__)
 
 VIEW_RESPONSE_PREFIX = "view:"
+VIEW_CLOSED_PREFIX = "closed:"
+VIEW_KEYS = (VIEW_RESPONSE_PREFIX, VIEW_CLOSED_PREFIX)
 
 
 def request_key(body: dict[str, Any], raw: str) -> str | None:
@@ -49,7 +54,7 @@ def view_key(kind: str, body: dict[str, Any]) -> str:
     user = (body.get("user") or {}).get("id", "")
     state = json.dumps((view.get("state") or {}).get("values") or {}, sort_keys=True)
     digest = hashlib.sha256(state.encode()).hexdigest()[:32]
-    prefix = VIEW_RESPONSE_PREFIX if kind == "view_submission" else "closed:"
+    prefix = VIEW_RESPONSE_PREFIX if kind == "view_submission" else VIEW_CLOSED_PREFIX
     return f"{prefix}{view.get('id')}:{view.get('hash', '')}:{user}:{digest}"
 
 
@@ -85,10 +90,14 @@ def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None])
         return None
 
     def deduplicate(
-        req: BoltRequest, body: dict[str, Any], next: Callable[[], None]
+        req: BoltRequest, body: dict[str, Any], context: BoltContext, next: Callable[[], None]
     ) -> BoltResponse | None:
         key = request_key(body, req.raw_body)
         if key is None:
+            next()
+            return None
+        if not key.startswith(VIEW_KEYS):
+            context[PENDING_CLAIM] = key  # claimed by the listener, after its ack
             next()
             return None
         try:
