@@ -36,9 +36,10 @@ def appendix(
     ``entered`` the on-behalf marker of each (None, or nothing given: none)."""
     markers = list(entered) or [None] * len(views)
     amendments = list(amended) or [None] * len(views)  # "Amended after submission on …"
+    anchors = _anchors([view.agency_key for view in views])
     return tuple(
         AppendixReturn(
-            anchor=f"return-{index}",
+            anchor=anchors[index - 1],
             agency=view.agency,
             status=status,
             submitted=submitted,
@@ -48,6 +49,18 @@ def appendix(
         )
         for index, (view, (status, submitted)) in enumerate(zip(views, statuses, strict=True), 1)
     )
+
+
+def _anchors(keys: Sequence[str]) -> list[str]:
+    """``return-<agency key>``: the same whichever other returns are received (a return's
+    page of the PDF is kept from one pack version to the next, :mod:`forms.pack.pdf`); made
+    unique should a key appear twice."""
+    seen: dict[str, int] = {}
+    anchors = []
+    for key in keys:
+        seen[key] = seen.get(key, 0) + 1
+        anchors.append(f"return-{key}" if seen[key] == 1 else f"return-{key}-{seen[key]}")
+    return anchors
 
 
 def _sections(view: ReturnView) -> tuple[AppendixSection, ...]:

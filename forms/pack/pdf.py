@@ -23,7 +23,11 @@ What spans chunks, and who does it:
   ``counter(pages)`` makes it lay every page out twice), in a subset of the font fontconfig
   gives for the boxes' family, embedded (Helvetica, not embedded, if there is none); the text
   extracts;
-- the running headers (reference, section, version): the print stylesheet, in every chunk;
+- the running footer (the pack's version, kind and compile time, ``.packversion``): taken out
+  of the HTML before it is cut (:attr:`Plan.footer`) and written onto every merged page where
+  the stylesheet's ``@bottom-left`` box puts it, so that no chunk but the cover and contents
+  depends on the version, and a return's chunk is the same from one version to the next;
+- the running headers (reference, section): the print stylesheet, in every chunk;
 - the contents list's page numbers: written into the contents chunk as literals;
 - internal links, named destinations and the outline (bookmarks): taken out of each chunk
   (WeasyPrint reports their positions) and put into the merged document.
@@ -31,6 +35,12 @@ What spans chunks, and who does it:
 The workers are ``python -P`` processes running this file: they import WeasyPrint and nothing of
 the application, talk length-prefixed pickles over pipes, and exit when the PDF is done, so the
 memory they used goes back to the system.
+
+Kept chunks. Given a :class:`~forms.pack.pdf_cache.ChunkCache`, a chunk whose document was
+rendered before (the same HTML, stylesheet and renderer) is taken from it instead of rendered,
+and each chunk rendered is put into it (:mod:`forms.pack.pdf_cache`). Each return of Appendix A
+is a chunk of its own (or several), so a return received days before the meeting is rendered
+once, then (``warm_chunks``) kept. The cover and contents are always rendered.
 """
 
 from __future__ import annotations
@@ -55,8 +65,12 @@ import time
 import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from html import unescape
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # at run time imported where used: the worker runs this file on its own
+    from forms.pack.pdf_cache import ChunkCache
 
 SPLIT_MARK = "<!--pdf:split-->"
 """Where the templates allow a long part to be cut between chunks (the next chunk starts a page)."""
@@ -84,12 +98,14 @@ _PT_PER_PX = 0.75  # WeasyPrint's CSS px to PDF points (zoom 1)
 _MM = 72 / 25.4
 
 # What is written onto every page, where pack.css's @page puts it: margins 20 mm (top),
-# 18 mm (bottom) and 15 mm (right); each text vertically centred in its margin.
+# 18 mm (bottom) and 15 mm (left and right); each text vertically centred in its margin.
 _PAGE_TOP_PT = 20 * _MM
 _PAGE_BOTTOM_PT = 18 * _MM
 _PAGE_RIGHT_PT = 15 * _MM
+_PAGE_LEFT_PT = 15 * _MM
 _MARK_PT, _MARK_TRACKING, _MARK_RGB = 9.0, 0.08, (0x8B, 0x1A, 0x1A)
 _NUMBER_PT, _NUMBER_RGB = 8.0, (0x33, 0x33, 0x33)
+_FOOTER_PT, _FOOTER_RGB = 7.5, (0x55, 0x55, 0x55)
 _MARK_FONT, _NUMBER_FONT = "/RRMMarking", "/RRMPageNumber"
 _STAMP_FAMILY = "Arial"  # the margin boxes' first choice; fontconfig finds what stands in for it
 
@@ -112,7 +128,7 @@ _CHUNK_CSS = """
   @bottom-right { content: none; }
   @top-left { width: 70mm; }
   @top-right { width: 70mm; }
-  @bottom-left { width: 70mm; }
+  @bottom-left { content: none; }
 }
 .pdf-section { string-set: section content(); position: absolute; visibility: hidden; }
 """
@@ -129,6 +145,8 @@ _H2 = re.compile(r"<h2\b[^>]*>(.*?)</h2>", re.DOTALL)
 _TAG = re.compile(r"<[^>]+>")
 _TOC = re.compile(r'<nav class="toc".*?</nav>', re.DOTALL)
 _HREF = re.compile(r'href="#([^"]+)"')
+_FOOTER = re.compile(r'<span class="packversion">(.*?)</span>\n?', re.DOTALL)
+_RETURN = re.compile(r'<section class="major ret[ "]')
 
 
 @dataclass(frozen=True)
@@ -143,6 +161,8 @@ class PdfStats:
     chunk_cpu_s: tuple[float, ...]
     front_renders: int
     seconds: dict[str, float]
+    cache_hits: int = 0
+    """Chunks taken from the cache instead of rendered (the cover and contents never are)."""
 
 
 @dataclass
@@ -156,6 +176,9 @@ class Plan:
     chunks: list[str]
     tail: str
     toc_targets: list[str] = field(default_factory=list)
+    footer: str = ""
+    """The running footer (the pack's version, kind and compile time), as text: written onto
+    every page after merging, never rendered in a chunk."""
 
     def document(self, content: str, extra_css: str = "") -> str:
         """A whole HTML document holding ``content``, with the chunks' stylesheet."""
@@ -169,14 +192,31 @@ class Plan:
             )
         return style + self.head + self.prefix + content + self.tail
 
+    def return_documents(self) -> list[str]:
+        """The documents of the chunks that hold a return of Appendix A (each return is a
+        chunk, or several, of its own): they depend on nothing but the return, the review's
+        reference and pseudonym (the running header) and the stylesheet."""
+        return [self.document(c) for c in self.chunks if _RETURN.match(c)]
 
-def render_pdf(html: str, *, workers: int | None = None, chunk_size: int = CHUNK_SIZE) -> bytes:
-    """The PDF of an HTML pack (see the module docstring for how)."""
-    return render_pdf_with_stats(html, workers=workers, chunk_size=chunk_size)[0]
+
+def render_pdf(
+    html: str,
+    *,
+    cache: ChunkCache | None = None,
+    workers: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
+) -> bytes:
+    """The PDF of an HTML pack (see the module docstring for how); chunks found in ``cache``
+    are not rendered again, and those rendered are put into it."""
+    return render_pdf_with_stats(html, cache=cache, workers=workers, chunk_size=chunk_size)[0]
 
 
 def render_pdf_with_stats(
-    html: str, *, workers: int | None = None, chunk_size: int = CHUNK_SIZE
+    html: str,
+    *,
+    cache: ChunkCache | None = None,
+    workers: int | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> tuple[bytes, PdfStats]:
     """:func:`render_pdf`, and how it went."""
     started = time.perf_counter()
@@ -184,17 +224,21 @@ def render_pdf_with_stats(
     pool = [_Worker() for _ in range(count)]  # they import WeasyPrint while we plan
     try:
         plan = plan_chunks(html, chunk_size)
+        keys, hits = _look_up(plan, cache)
         planned = time.perf_counter()
-        run = _Run(plan, pool[: max(1, min(count, len(plan.chunks) + 1))])
+        misses = len(plan.chunks) - len(hits)
+        run = _Run(plan, pool[: max(1, min(count, misses + 1))], hits)
         run.go()
         rendered = time.perf_counter()
     finally:
         for worker in pool:
             worker.close()
     chunks = [run.front, *run.results]
+    if cache is not None:
+        _keep(cache, {keys[i]: chunk for i, chunk in run.rendered().items()})
     for level, message in dict.fromkeys(r for c in chunks for r in c.log):
         _WEASYPRINT_LOG.log(level, "%s", message)
-    pdf = merge(chunks, run.fonts)
+    pdf = merge(chunks, run.fonts, plan.footer)
     done = time.perf_counter()
     stats = PdfStats(
         pages=sum(c.pages for c in chunks),
@@ -209,8 +253,32 @@ def render_pdf_with_stats(
             "render": rendered - planned,
             "merge": done - rendered,
         },
+        cache_hits=len(hits),
     )
     return pdf, stats
+
+
+def _look_up(plan: Plan, cache: ChunkCache | None) -> tuple[list[str], dict[int, Chunk]]:
+    """Each chunk's cache key, and the chunks found in the cache, by index."""
+    if cache is None:
+        return [], {}
+    from forms.pack import pdf_cache  # not at the top: see the TYPE_CHECKING import
+
+    keys = [pdf_cache.chunk_key(plan.document(chunk)) for chunk in plan.chunks]
+    hits = {}
+    for index, key in enumerate(keys):
+        found = pdf_cache.cached(cache, key)
+        if found is not None:
+            hits[index] = found
+            plan.chunks[index] = ""  # not to be rendered: let it go
+    return keys, hits
+
+
+def _keep(cache: ChunkCache, rendered: dict[str, Chunk]) -> None:
+    from forms.pack import pdf_cache
+
+    for key, chunk in rendered.items():
+        pdf_cache.keep(cache, key, chunk)
 
 
 # --- planning -------------------------------------------------------------------------------
@@ -227,6 +295,9 @@ def plan_chunks(html: str, chunk_size: int = CHUNK_SIZE) -> Plan:
     first = inner.find("<section")
     prefix = inner[:first] if first >= 0 else ""
     rest = inner[len(prefix) :]
+    footer = _FOOTER.search(prefix)
+    if footer is not None:  # written onto the pages after merging (the module docstring)
+        prefix = prefix[: footer.start()] + prefix[footer.end() :]
     starts = [m.start() for m in _MAJOR.finditer(rest)]
     front = rest[: starts[0]] if starts else rest
     units = [rest[a:b] for a, b in itertools.pairwise([*starts, len(rest)])]
@@ -238,23 +309,37 @@ def plan_chunks(html: str, chunk_size: int = CHUNK_SIZE) -> Plan:
         chunks=_pack(units, max(1, chunk_size)),
         tail=tail,
         toc_targets=_HREF.findall(toc.group(0)) if toc else [],
+        footer=_text(footer.group(1)) if footer else "",
     )
+
+
+def _text(html: str) -> str:
+    """The text of an HTML fragment, its white space collapsed."""
+    return " ".join(unescape(_TAG.sub("", html)).split())
 
 
 def _pack(units: Sequence[str], limit: int) -> list[str]:
     """Consecutive units into chunks of at most ``limit`` (:func:`_size`); a bigger unit is cut
-    at its split marks, and each piece after the first starts a chunk of its own."""
+    at its split marks, and each piece after the first starts a chunk of its own. A return of
+    Appendix A is never put with another unit, nor keeps the white space after it: its chunks
+    depend on nothing else."""
     chunks: list[str] = []
     current: list[str] = []
     size = 0
     for unit in units:
+        alone = _RETURN.match(unit) is not None
+        if alone:  # the white space after it depends on what comes next
+            unit = unit.rstrip()
         pieces = _split(unit, limit) if _size(unit) > limit else [unit]
         for n, piece in enumerate(pieces):
-            if current and (n > 0 or size + _size(piece) > limit):
+            if current and (n > 0 or alone or size + _size(piece) > limit):
                 chunks.append("".join(current))
                 current, size = [], 0
             current.append(piece)
             size += _size(piece)
+        if alone:
+            chunks.append("".join(current))
+            current, size = [], 0
     if current:
         chunks.append("".join(current))
     return chunks
@@ -345,10 +430,10 @@ class _Worker:
             self.peak_kb = max(self.peak_kb, chunk.peak_kb)
             return chunk
 
-    def stamp_fonts(self) -> tuple[StampFont, StampFont]:
+    def stamp_fonts(self, footer: str = "") -> tuple[StampFont, StampFont]:
         """:func:`stamp_fonts`, made by the worker (which has fontTools loaded already)."""
         assert self.process.stdin is not None and self.process.stdout is not None
-        _send(self.process.stdin, ("stamp-fonts",))
+        _send(self.process.stdin, ("stamp-fonts", footer))
         reply = _receive(self.process.stdout)
         if not isinstance(reply, tuple) or len(reply) != 2 or reply[0] != "fonts":
             raise RuntimeError(f"the PDF worker failed:\n{reply}")
@@ -377,14 +462,18 @@ class _Run:
     front itself on the first worker to find nothing else to do, once every chunk is laid out
     (while the other worker may still be drawing its last chunk)."""
 
-    def __init__(self, plan: Plan, pool: Sequence[_Worker]) -> None:
+    def __init__(
+        self, plan: Plan, pool: Sequence[_Worker], kept: dict[int, Chunk] | None = None
+    ) -> None:
         self.plan = plan
         self.pool = list(pool)
-        order = sorted(range(len(plan.chunks)), key=lambda i: -len(plan.chunks[i]))
+        self.kept = dict(kept or {})  # rendered before: laid out and drawn already
+        todo = [i for i in range(len(plan.chunks)) if i not in self.kept]
+        order = sorted(todo, key=lambda i: -len(plan.chunks[i]))
         self.queue = [*order, _PROBE, _FONTS] if plan.chunks else [_FONTS]
         self.lock = threading.Lock()
-        self.layouts: dict[int, Chunk] = {}
-        self.done: dict[int, Chunk] = {}
+        self.layouts: dict[int, Chunk] = dict(self.kept)
+        self.done: dict[int, Chunk] = dict(self.kept)
         self.ready = threading.Event()  # every chunk laid out, and the probe done
         self.probe: Chunk | None = None
         self.fonts: tuple[StampFont, StampFont] | None = None
@@ -403,6 +492,10 @@ class _Run:
     @property
     def results(self) -> list[Chunk]:
         return [self.done[i] for i in range(len(self.plan.chunks))]
+
+    def rendered(self) -> dict[int, Chunk]:
+        """The chunks rendered in this run (not taken from the cache), by index."""
+        return {i: c for i, c in self.done.items() if i not in self.kept}
 
     def go(self) -> None:
         threads = [threading.Thread(target=self._drive, args=(w,), daemon=True) for w in self.pool]
@@ -429,7 +522,7 @@ class _Run:
                 if index is None:
                     break
                 if index == _FONTS:
-                    self.fonts = worker.stamp_fonts()
+                    self.fonts = worker.stamp_fonts(self.plan.footer)
                     continue
                 if index == _PROBE:
                     probe = worker.render(self._front_document({}, placeholder=True))
@@ -526,7 +619,7 @@ class StampFont:
     """A font for the text written onto the merged pages: a subset of the font fontconfig
     picks for the margin boxes' family (Arial, or what stands in for it), embedded as a
     TrueType font; or, where that cannot be had, Helvetica (a PDF standard font, not embedded).
-    Either way the text is WinAnsi-encoded ASCII, so it extracts."""
+    Either way the text is WinAnsi-encoded (:func:`winansi`), so it extracts."""
 
     base_font: str
     widths: dict[str, float]  # per 1000 em, for the characters written
@@ -541,10 +634,10 @@ class StampFont:
         return sum(self.widths.get(c, self.default_width) for c in text) * size / 1000
 
 
-def stamp_fonts() -> tuple[StampFont, StampFont]:
-    """The bold font for the marking and the regular one for page numbers."""
+def stamp_fonts(footer: str = "") -> tuple[StampFont, StampFont]:
+    """The bold font for the marking and the regular one for page numbers and ``footer``."""
     mark_text = "".join(sorted(set(MARKING)))
-    number_text = "Page of 0123456789"
+    number_text = "".join(sorted(set("Page of 0123456789" + winansi(footer))))
     return (
         _system_font(f"{_STAMP_FAMILY}:bold", mark_text)
         or StampFont("Helvetica-Bold", dict(_HELVETICA_BOLD), 667.0),
@@ -556,7 +649,7 @@ def _system_font(pattern: str, text: str) -> StampFont | None:
     """A subset holding ``text`` of the font fontconfig matches to ``pattern``, or None."""
     try:
         found = _fontconfig_match(pattern)
-        if found is None or not text.isascii():
+        if found is None or winansi(text) != text:
             return None
         from fontTools import subset  # type: ignore[import-untyped]
         from fontTools.ttLib import TTFont  # type: ignore[import-untyped]
@@ -682,12 +775,13 @@ def _font_object(writer: Any, font: StampFont) -> Any:
             NameObject("/FontFile2"): _add(writer, data.flate_encode()),
         }
     )
-    widths = [FloatObject(round(font.widths.get(chr(c), 0.0), 1)) for c in range(32, 127)]
+    codes = range(32, 256)
+    widths = [FloatObject(round(font.widths.get(_character(c), 0.0), 1)) for c in codes]
     entries.update(
         {
             NameObject("/Subtype"): NameObject("/TrueType"),
-            NameObject("/FirstChar"): NumberObject(32),
-            NameObject("/LastChar"): NumberObject(126),
+            NameObject("/FirstChar"): NumberObject(codes[0]),
+            NameObject("/LastChar"): NumberObject(codes[-1]),
             NameObject("/Widths"): ArrayObject(widths),
             NameObject("/FontDescriptor"): _add(writer, descriptor),
         }
@@ -695,14 +789,44 @@ def _font_object(writer: Any, font: StampFont) -> Any:
     return _add(writer, DictionaryObject(entries))
 
 
+def winansi(text: str) -> str:
+    """``text`` as the stamp can write it: each character WinAnsiEncoding lacks (PDF's Windows
+    code page 1252) becomes "?"."""
+    return text.encode("cp1252", "replace").decode("cp1252")
+
+
+def _character(code: int) -> str:
+    """The character of a WinAnsiEncoding code, or "" where it has none."""
+    try:
+        return bytes([code]).decode("cp1252")
+    except UnicodeDecodeError:
+        return ""
+
+
+def _pdf_string(text: str) -> str:
+    """A PDF literal string of ``text`` in WinAnsiEncoding, in ASCII (octal escapes)."""
+    out = []
+    for byte in winansi(text).encode("cp1252"):
+        char = chr(byte)
+        if char in "()\\":
+            out.append("\\" + char)
+        elif 32 <= byte < 127:
+            out.append(char)
+        else:
+            out.append(f"\\{byte:03o}")
+    return "(" + "".join(out) + ")"
+
+
 # --- merging --------------------------------------------------------------------------------
 
 
-def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = None) -> bytes:
-    """One PDF from the chunks, in order: marking and page number written on every page (in
-    ``fonts``, see :func:`stamp_fonts`); named destinations, internal links and the outline
-    across chunks."""
-    mark_font, number_font = fonts or stamp_fonts()
+def merge(
+    chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = None, footer: str = ""
+) -> bytes:
+    """One PDF from the chunks, in order: marking, page number and ``footer`` written on every
+    page (in ``fonts``, see :func:`stamp_fonts`, which must hold the footer's characters);
+    named destinations, internal links and the outline across chunks."""
+    mark_font, number_font = fonts or stamp_fonts(footer)
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import (
         ArrayObject,
@@ -754,7 +878,9 @@ def merge(chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None = N
         stamp = DecodedStreamObject()
         box = page.mediabox
         stamp.set_data(
-            _stamp(number, total, float(box.width), float(box.height), mark_font, number_font)
+            _stamp(
+                number, total, float(box.width), float(box.height), mark_font, number_font, footer
+            )
         )
         contents = page.get("/Contents")
         existing: list[Any]
@@ -856,10 +982,17 @@ def _add_outline(writer: Any, tree: _Tree, parent: Any) -> None:
 
 
 def _stamp(
-    number: int, total: int, width: float, height: float, mark: StampFont, numbers: StampFont
+    number: int,
+    total: int,
+    width: float,
+    height: float,
+    mark: StampFont,
+    numbers: StampFont,
+    footer: str = "",
 ) -> bytes:
     """The content stream written onto a page: the marking at the top and the bottom, centred;
-    "Page n of m" at the bottom right; each vertically centred in its margin."""
+    "Page n of m" at the bottom right; the footer at the bottom left; each vertically centred
+    in its margin."""
 
     def rgb(color: tuple[int, int, int]) -> str:
         return " ".join(f"{c / 255:.3f}" for c in color)
@@ -879,8 +1012,14 @@ def _stamp(
         f"1 0 0 1 {mark_x:.2f} {baseline(_PAGE_BOTTOM_PT, _MARK_PT):.2f} Tm ({MARKING}) Tj",
         f"{_NUMBER_FONT} {_NUMBER_PT:g} Tf 0 Tc {rgb(_NUMBER_RGB)} rg",
         f"1 0 0 1 {text_x:.2f} {baseline(_PAGE_BOTTOM_PT, _NUMBER_PT):.2f} Tm ({text}) Tj",
-        "ET",
     ]
+    if footer:
+        lines += [
+            f"{_NUMBER_FONT} {_FOOTER_PT:g} Tf {rgb(_FOOTER_RGB)} rg",
+            f"1 0 0 1 {_PAGE_LEFT_PT:.2f} {baseline(_PAGE_BOTTOM_PT, _FOOTER_PT):.2f} Tm "
+            f"{_pdf_string(footer)} Tj",
+        ]
+    lines.append("ET")
     return "\n".join(lines).encode("ascii")
 
 
@@ -998,8 +1137,9 @@ def _worker_main() -> None:
         if job is None:
             return
         try:
-            if job == ("stamp-fonts",):
-                _send(out, ("fonts", tuple(dataclasses.asdict(f) for f in stamp_fonts())))
+            if isinstance(job, tuple) and job[:1] == ("stamp-fonts",):
+                fonts = stamp_fonts(str(job[1]) if len(job) > 1 else "")
+                _send(out, ("fonts", tuple(dataclasses.asdict(f) for f in fonts)))
             else:
                 _send(out, ("done", _render_chunk(str(job), out)))
         except Exception:

@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from forms.pack import pdf
 from forms.pack.model import Pack
+from forms.pack.pdf_cache import ChunkCache
 
 TEMPLATE = "pack/pack.html.j2"
 
@@ -48,8 +49,8 @@ def render_pack(pack: Pack) -> str:
     return render_html(pack)
 
 
-def render_pdf(html: str) -> bytes:
+def render_pdf(html: str, cache: ChunkCache | None = None) -> bytes:
     """The PDF of an HTML pack (A4, the pack's print stylesheet): laid out by WeasyPrint in
-    chunks on up to two worker processes and merged, every page marked and numbered (see
-    :mod:`forms.pack.pdf`)."""
-    return pdf.render_pdf(html)
+    chunks on up to two worker processes and merged, every page marked and numbered; chunks
+    kept in ``cache`` are merged instead of rendered again (see :mod:`forms.pack.pdf`)."""
+    return pdf.render_pdf(html, cache=cache)

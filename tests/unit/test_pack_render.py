@@ -252,7 +252,7 @@ def test_internal_links_lead_to_their_targets(
                 links.append(reader.get_page_number(link["/Dest"][0].get_object()) + 1)
         assert len(links) >= len(_contents(pages))
         assert {targets[a] for a in ("flags", "chronology", "appendix-a")} <= set(links)
-        assert targets["return-1"] in links  # Appendix A's list of returns
+        assert targets["return-police"] in links  # Appendix A's list of returns
 
 
 def test_the_plan_cuts_only_where_a_page_starts(html: str) -> None:
@@ -272,8 +272,21 @@ def test_the_plan_cuts_only_where_a_page_starts(html: str) -> None:
             pieces.append(chunk[start.end() :])
             continued += 1
     assert continued >= 3  # the chronology and two returns are cut
-    assert plan.prefix + plan.front + "".join(pieces) == body  # nothing lost, nothing added
-    assert pack_pdf.plan_chunks(html).chunks == ["".join(pieces)]  # the fixture is one chunk
+    footer = '<span class="packversion">Version 2 · Tuesday 1 December 2026, 09:00 GMT</span>\n'
+    assert plan.footer == "Version 2 · Tuesday 1 December 2026, 09:00 GMT"  # stamped instead
+    assert _spaced(plan.prefix + plan.front + "".join(pieces)) == _spaced(
+        body.replace(footer, "", 1)
+    )  # but the footer and white space after each return
+    # Unless cut smaller, the fixture is one chunk before Appendix A's returns, one for each
+    # return (never put with anything else), and one after them.
+    whole = pack_pdf.plan_chunks(html).chunks
+    returns = [c for c in whole if c.startswith('<section class="major ret"')]
+    assert len(whole) == 2 + len(returns) and len(returns) == 5
+    assert "".join(whole) == "".join(pieces)
+
+
+def _spaced(html: str) -> str:
+    return re.sub(r">\s+<", "><", html)
 
 
 def test_a_document_with_nothing_to_cut_is_one_chunk_marked_and_numbered() -> None:
