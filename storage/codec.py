@@ -7,6 +7,7 @@ Both are passed into the unit of work. The bot always passes the Fernet implemen
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Protocol
 
@@ -50,6 +51,14 @@ class TextCodec(Protocol):
         """The text back from its stored form."""
         ...
 
+    def encrypt_bytes(self, data: bytes) -> str:
+        """The stored form of binary ``data`` (a rendered chunk of the pack's PDF)."""
+        ...
+
+    def decrypt_bytes(self, stored: str) -> bytes:
+        """The data back from its stored form."""
+        ...
+
 
 class PlainText:
     """Keeps free text as it is (tests only: the bot encrypts with ``storage.crypto``)."""
@@ -61,6 +70,14 @@ class PlainText:
     def decrypt(self, stored: str | None) -> str | None:
         """``stored`` unchanged."""
         return stored
+
+    def encrypt_bytes(self, data: bytes) -> str:
+        """``data`` in base64 (not encrypted)."""
+        return base64.b64encode(data).decode("ascii")
+
+    def decrypt_bytes(self, stored: str) -> bytes:
+        """The data of its base64 (ValueError if it is not base64)."""
+        return base64.b64decode(stored.encode("ascii"), validate=True)
 
 
 def canonical(value: JSONValue) -> str:

@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from forms.records import JSONValue
 from storage.codec import JsonCodec
 from storage.errors import StorageError
-from storage.orm import KeyFingerprintRow, ProcessedRequestRow, metadata
+from storage.orm import KeyFingerprintRow, PackChunkRow, ProcessedRequestRow, metadata
 
 ENCRYPTED_COLUMNS = (
     ("answers", "value"),
@@ -37,7 +37,8 @@ ENCRYPTED_COLUMNS = (
     ("returns", "extension_reason"),
     ("delegations", "reason"),
 )
-"""Every (table, column) holding Fernet tokens; ``rotate`` re-encrypts all of them."""
+"""Every (table, column) holding Fernet tokens; ``rotate`` re-encrypts all of them. Not here:
+``pack_chunks.blob`` (rendered chunks of pack PDFs, a cache), which ``rotate`` deletes."""
 FINGERPRINT_PLAINTEXT = b"rrm-bot key fingerprint v1"
 KEY_LOCK = 0x72726D2D6B6579  # "rrm-key": the pg_advisory_xact_lock key
 _TOKEN_PREFIX = "gAAAAA"  # version byte 0x80 and a timestamp's zero high bytes, base64
@@ -143,6 +144,14 @@ class TextCipher:
             return None
         return self._ring.decrypt(stored).decode("utf-8", "surrogatepass")
 
+    def encrypt_bytes(self, data: bytes) -> str:
+        """The token of binary ``data``."""
+        return self._ring.encrypt(data)
+
+    def decrypt_bytes(self, stored: str) -> bytes:
+        """The data of a token (``Undecryptable`` for a wrong key or an altered value)."""
+        return self._ring.decrypt(stored)
+
 
 def verify_or_record(bind: Engine | Session, keys: Keyring, at: datetime | None = None) -> bool:
     """Check ``keys`` against the database at start; True if a fingerprint was recorded.
@@ -178,8 +187,10 @@ def rotate(
     with session_factory() as session, _transaction(session, own=True) as connection:
         first_start = connection.scalar(select(KeyFingerprintRow.id).limit(1)) is None
         count = _reencrypt_all(connection, keys, legacy=first_start)
-        # Responses kept only to answer Slack's retries are dropped rather than re-encrypted.
+        # Responses kept only to answer Slack's retries are dropped rather than re-encrypted,
+        # and so are the rendered chunks of pack PDFs (a cache: the next pack renders them).
         connection.execute(update(ProcessedRequestRow).values(response=None))
+        connection.execute(delete(PackChunkRow))
         connection.execute(delete(KeyFingerprintRow))
         _record(connection, keys, at)
         return count

@@ -249,6 +249,22 @@ class PackRow(Base):
     file_ids: Mapped[str] = mapped_column(Text, server_default="[]")
 
 
+class PackChunkRow(Base):
+    """A rendered chunk of a review's pack PDF, kept to be merged again (``forms.pack.pdf_cache``):
+    its key (the sha256 of its HTML document and renderer) and its blob, a Fernet token. A cache:
+    pruned to what the review's latest pack used, deleted by the purge and by a key rotation."""
+
+    __tablename__ = "pack_chunks"
+    __table_args__ = (UniqueConstraint("review_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    review_id: Mapped[int] = mapped_column(ForeignKey("reviews.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(64))
+    blob: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    last_used_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
 class ProcessedRequestRow(Base):
     __tablename__ = "processed_requests"
     __table_args__ = (Index(None, "created_at"),)

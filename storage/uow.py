@@ -14,6 +14,7 @@ from storage.ports import (
     AbsenceRepository,
     AnswerRepository,
     AuditRepository,
+    PackChunkRepository,
     PackRepository,
     PartnershipRepository,
     ProcessedRequestRepository,
@@ -32,6 +33,7 @@ from storage.repositories import (
     SqlReviewRepository,
 )
 from storage.repositories.absences import SqlAbsenceRepository
+from storage.repositories.pack_chunks import SqlPackChunkRepository
 from storage.repositories.packs import SqlPackRepository
 from storage.repositories.reminders import SqlReminderRepository
 from storage.repositories.retention import SqlRetentionRepository
@@ -54,6 +56,7 @@ class _Active:
         self.retention = SqlRetentionRepository(session, text)
         self.reminders = SqlReminderRepository(session)
         self.absences = SqlAbsenceRepository(session)
+        self.chunks = SqlPackChunkRepository(session, text)
 
 
 class SqlUnitOfWork:
@@ -135,6 +138,10 @@ class SqlUnitOfWork:
     @property
     def reminders(self) -> ReminderRepository:
         return self._active().reminders
+
+    @property
+    def chunks(self) -> PackChunkRepository:
+        return self._active().chunks
 
     def commit(self) -> None:
         """Commit everything done in this unit of work so far."""

@@ -2,7 +2,8 @@
 the purge, and the purge itself, which deletes the answers and free text of a review and keeps a
 minimal record: the reference, the dates, the outcome and each agency's return state.
 
-The audit log is never touched (it is append-only, and the database refuses otherwise); nor are
+The rendered chunks of the review's pack PDFs (a cache holding answers) are deleted too. The
+audit log is never touched (it is append-only, and the database refuses otherwise); nor are
 the returns' rows, which hold no answer text. Free text goes through a ``TextCodec`` like every
 other free-text field (the bot's encrypts it)."""
 
@@ -21,6 +22,7 @@ from storage.errors import NotFound
 from storage.orm import (
     AnswerRow,
     DelegationRow,
+    PackChunkRow,
     PackRow,
     ProcessedRequestRow,
     ReturnRow,
@@ -89,6 +91,12 @@ class SqlRetentionRepository:
         deleted = self._session.execute(
             delete(AnswerRow)
             .where(AnswerRow.return_id.in_(returns))
+            .execution_options(synchronize_session=False)
+        )
+        # The rendered chunks of its pack PDFs hold the answers too.
+        self._session.execute(
+            delete(PackChunkRow)
+            .where(PackChunkRow.review_id == review_id)
             .execution_options(synchronize_session=False)
         )
         cleared = tuple(name for name in PURGED_FIELDS if getattr(row, name) is not None)

@@ -176,11 +176,12 @@ def test_migration_0006_goes_down_and_up_again(
     with uow_factory() as uow:
         uow.returns.add_delegation(police.id, "U0POLICE", "U0DS", "not my case", NOW)
         uow.absences.set("T0001", "U0DS", date(2026, 12, 1), None, NOW)
+        uow.chunks.put(police.review_id, {"a" * 64: b"a kept chunk"}, NOW)  # 0007 goes too
         uow.commit()
     with engine.begin() as connection:
         command.downgrade(alembic_config(connection), "0005")
     names = set(inspect(engine).get_table_names())
-    assert not names & {"delegations", "absences"}
+    assert not names & {"delegations", "absences", "pack_chunks"}
     columns = {c["name"] for c in inspect(engine).get_columns("returns")}
     assert not columns & {"amended_at", "entered_by", "received_on", "unreachable"}
     assert upgrade(engine) == head_revision()

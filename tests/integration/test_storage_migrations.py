@@ -27,6 +27,7 @@ TABLES = {
     "reminders",
     "delegations",
     "absences",
+    "pack_chunks",
 }
 
 
