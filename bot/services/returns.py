@@ -67,6 +67,15 @@ class ReturnView:
         return self.revisions.get(section_id, 0)
 
 
+class DeliveredTwice(Exception):
+    """A copy of this delivery of a page claimed it first (DESIGN §6): its answer is the one to
+    give. Not a ServiceError: nothing is wrong with the request."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
 class PassedOn(NotAllowed):
     """A former contact acting on a return they passed on; the message is mrkdwn (it
     mentions who has it now)."""
@@ -219,10 +228,13 @@ def save_page(
     raw: Mapping[str, RawValue],
     mode: Mode,
     loaded: ReturnView | None = None,
+    claim: str | None = None,
 ) -> Saved:
     """Validate and commit one page. "next" checks required answers and refuses the page on
     any error; "draft" (Back, a closed window) saves whatever can be read. ``loaded`` is this
-    return as the caller has just loaded it for ``actor`` (then it is not loaded again)."""
+    return as the caller has just loaded it for ``actor`` (then it is not loaded again).
+    ``claim``: the delivery's de-duplication key, claimed in the save's own transaction
+    (DeliveredTwice if a copy of the delivery claimed it first; nothing is saved then)."""
     view = loaded or load(ctx, team_id=team_id, actor=actor, return_id=return_id)
     form, before = view.form, view.answers
     new, errors = engine.apply_page(form, before, section_id, raw, check_required=mode == "next")
@@ -237,6 +249,8 @@ def save_page(
     risk = _risk_raised(form, before, new)
     try:
         with ctx.uow as uow:
+            if claim is not None and not uow.requests.claim(claim):
+                raise DeliveredTwice(claim)
             result = uow.answers.save_section(
                 return_id, section_id, base_revision, changes, actor, now
             )

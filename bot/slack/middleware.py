@@ -8,12 +8,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
 from bot.slack.ack_first import PENDING_CLAIM
+from forms.records import JSONValue
 from storage.errors import NotFound, StorageBusy
 from storage.ports import UnitOfWork
 
@@ -22,6 +25,15 @@ log = logging.getLogger(__name__)
 VIEW_RESPONSE_PREFIX = "view:"
 VIEW_CLOSED_PREFIX = "closed:"
 VIEW_KEYS = (VIEW_RESPONSE_PREFIX, VIEW_CLOSED_PREFIX)
+
+CLAIMED_WITH_THE_SAVE = frozenset({"return_page"})
+"""View submissions whose listener claims the delivery in the transaction that saves the page
+(``returns.save_page``'s ``claim``): here only looked up, so a page save writes once, not
+three times (claim, save, kept answer), and its answer is kept after it is given."""
+
+IN_FLIGHT_S = 2.5
+"""How long a claimed, unanswered view submission may still be at work (Slack gives up at 3 s)."""
+POLL_S = 0.02
 
 
 def request_key(body: dict[str, Any], raw: str) -> str | None:
@@ -100,46 +112,101 @@ def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None])
             context[PENDING_CLAIM] = key  # claimed by the listener, after its ack
             next()
             return None
-        try:
-            with uow:
-                first = uow.requests.claim(key)
-                uow.commit()
-                stored = None if first else uow.requests.get_response(key)
-        except StorageBusy:
-            # Can't tell: handling it is safer than dropping it (saves are idempotent).
-            next()
-            return None
-        if first:
-            next()
-            return None
-        if key.startswith(VIEW_RESPONSE_PREFIX) and stored is None:
+        if callback_of(body) in CLAIMED_WITH_THE_SAVE and key.startswith(VIEW_RESPONSE_PREFIX):
+            try:
+                with uow:
+                    first = uow.requests.claimed_at(key) is None
+            except StorageBusy:
+                first = True  # the save will tell (it claims, or the page says "try again")
+            if first:
+                context[PENDING_CLAIM] = key
+                next()
+                return None
+        else:
+            try:
+                with uow:
+                    first = uow.requests.claim(key)
+                    uow.commit()
+            except StorageBusy:
+                # Can't tell: handling it is safer than dropping it (saves are idempotent).
+                next()
+                return None
+            if first:
+                next()
+                return None
+        log.info("duplicate request ignored (%s)", key.split(":", 1)[0])
+        if not key.startswith(VIEW_RESPONSE_PREFIX):
+            return BoltResponse(status=200, body="")
+        stored = awaited_response(uow, key)
+        if stored is None:
             # Claimed but never answered: the first delivery died on the way (a crash, a
             # restart). Work it out again — saving the same page twice is a no-op — rather
             # than answer with nothing, which would close the modal and lose the page.
             next()
             return None
-        log.info("duplicate request ignored (%s)", key.split(":", 1)[0])
-        if key.startswith(VIEW_RESPONSE_PREFIX) and stored is not None:
-            return BoltResponse(
-                status=200, body=json.dumps(stored), headers={"content-type": "application/json"}
-            )
-        return BoltResponse(status=200, body="")
+        return BoltResponse(
+            status=200, body=json.dumps(stored), headers={"content-type": "application/json"}
+        )
 
     app.use(only_our_team)
     app.use(deduplicate)
 
 
+def callback_of(body: dict[str, Any]) -> str | None:
+    """The callback id of a view submission's view."""
+    view = body.get("view")
+    return str(view.get("callback_id")) if isinstance(view, dict) else None
+
+
+def awaited_response(
+    uow: UnitOfWork, key: str, *, patience: float = IN_FLIGHT_S, poll: float = POLL_S
+) -> JSONValue | None:
+    """The response kept for the view submission ``key``. While it was claimed less than
+    ``patience`` seconds ago and has no response yet, its first delivery may still be at work
+    (answered, and keeping its answer): wait for it rather than work the page out a second time
+    beside it. None if there is none to give (never claimed, released, or claimed long ago and
+    never answered: the first delivery died on the way)."""
+    while True:
+        try:
+            with uow:
+                stored = uow.requests.get_response(key)
+                claimed = uow.requests.claimed_at(key) if stored is None else None
+        except StorageBusy:
+            return None
+        if stored is not None or claimed is None:
+            return stored
+        if (datetime.now(UTC) - claimed).total_seconds() >= patience:
+            return None
+        time.sleep(poll)
+
+
+def answer_view(
+    ack: Ack, uow: UnitOfWork, body: dict[str, Any], response: dict[str, Any] | None
+) -> None:
+    """Answer a view submission, then keep the answer for a duplicate delivery (which, coming
+    in between, waits for it: :func:`awaited_response`)."""
+    if response:
+        ack(**response)
+    else:
+        ack()
+    remember_view_response(uow, body, response or {})
+
+
 def remember_view_response(uow: UnitOfWork, body: dict[str, Any], response: Any) -> None:
-    """Keep a view submission's response so a duplicate gets the same answer again."""
+    """Keep a view submission's response so a duplicate gets the same answer again. An
+    ``errors`` response changed nothing: its claim is released instead, so the same inputs sent
+    again are worked out anew (the error may have been passing: a busy database)."""
     view = body.get("view") or {}
     if not view.get("id"):
         return
-    if isinstance(response, dict) and response.get("response_action") == "errors":
-        return  # it changed nothing; Next pressed again on the same inputs is worked out anew
     key = view_key("view_submission", body)
+    errors = isinstance(response, dict) and response.get("response_action") == "errors"
     try:
         with uow:
-            uow.requests.store_response(key, response)
+            if errors:
+                uow.requests.release(key)
+            else:
+                uow.requests.store_response(key, response)
             uow.commit()
     except StorageBusy:
         log.warning("could not store a view response for de-duplication")

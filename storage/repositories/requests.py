@@ -66,6 +66,21 @@ class SqlProcessedRequestRepository:
         value: JSONValue = json.loads(plain)
         return value
 
+    def claimed_at(self, key: str) -> datetime | None:
+        """When ``key`` was claimed, or None if it never was (or its claim was rolled back)."""
+        return self._session.scalar(
+            select(ProcessedRequestRow.created_at).where(ProcessedRequestRow.key == key)
+        )
+
+    def release(self, key: str) -> None:
+        """Forget the claim of ``key`` (its request changed nothing): the same request sent
+        again is then a first delivery."""
+        self._session.execute(
+            delete(ProcessedRequestRow)
+            .where(ProcessedRequestRow.key == key)
+            .execution_options(synchronize_session=False)
+        )
+
     def purge_before(self, cutoff: datetime) -> int:
         """Forget requests claimed before ``cutoff``; returns how many."""
         result = self._session.execute(

@@ -119,6 +119,8 @@ def test_processed_request_claim_store_and_replay(uow_factory: UowFactory) -> No
         assert uow.requests.get_response("view:V1:h1") == {"response_action": "update", "n": 2}
         assert uow.requests.get_response("view:V1:h2") is None
         assert uow.requests.get_response("never") is None
+        assert uow.requests.claimed_at("view:V1:h2") == NOW
+        assert uow.requests.claimed_at("never") is None
         with pytest.raises(NotFound):
             uow.requests.store_response("never", {})
 

@@ -21,7 +21,7 @@ from bot.slack.grammar_away import AwayCommand, BackCommand
 from bot.slack.listeners import home as home_listener
 from bot.slack.listeners import payload as p
 from bot.slack.listeners.form_errors import error_response, errors_response
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 
 log = logging.getLogger(__name__)
 _BLOCK_OF = {"until": blocks.UNTIL_BLOCK, "deputy": blocks.DEPUTY_BLOCK}
@@ -104,8 +104,7 @@ def register(app: App, ctx: Context) -> None:
         except p.BadPayload:
             message = "This form can't be read any more: close it and try again."
             response = error_response(message, blocks.UNTIL_BLOCK)
-        remember_view_response(ctx.uow, body, response)
-        ack(**response)
+        answer_view(ack, ctx.uow, body, response)
         if reply is not None:
             home_listener.notice(ctx, body, reply)
 

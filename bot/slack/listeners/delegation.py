@@ -16,7 +16,7 @@ from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack.blocks import delegation as blocks
 from bot.slack.listeners import payload as p
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 
 log = logging.getLogger(__name__)
 FIELDS = {ds.TO: blocks.TO_BLOCK, ds.REASON: blocks.REASON_BLOCK}
@@ -87,5 +87,4 @@ def register(app: App, ctx: Context) -> None:
             response = {"response_action": "update", "view": message_view(exc)}
         except p.BadPayload:
             response = {"response_action": "clear"}
-        remember_view_response(ctx.uow, body, response)
-        ack(**response)
+        answer_view(ack, ctx.uow, body, response)

@@ -23,7 +23,7 @@ from bot.slack.blocks import lifecycle as blocks
 from bot.slack.grammar import CloseCommand, HoldCommand, LockCommand
 from bot.slack.listeners import payload as p
 from bot.slack.listeners.form_errors import error_response, errors_response
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 
 log = logging.getLogger(__name__)
 _BLOCK_OF = {"outcome": blocks.OUTCOME_BLOCK, "panel_sent_date": blocks.PANEL_DATE_BLOCK}
@@ -107,8 +107,7 @@ def register(app: App, ctx: Context) -> None:
         except p.BadPayload:
             message = "This form can't be read any more: close it and type /rrm close again."
             response = error_response(message, blocks.OUTCOME_BLOCK)
-        remember_view_response(ctx.uow, body, response)
-        ack(**response)
+        answer_view(ack, ctx.uow, body, response)
         if closed is not None:
             try:
                 ctx.messenger.ephemeral(

@@ -16,7 +16,7 @@ from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack import render
 from bot.slack.blocks import on_behalf as blocks
 from bot.slack.listeners import payload as p
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 
 
 def _picked(body: dict[str, Any]) -> date | None:
@@ -66,8 +66,7 @@ def register(app: App, ctx: Context) -> None:
                 "response_action": "update",
                 "view": render.return_view(view, referral_route=route),
             }
-        remember_view_response(ctx.uow, body, response)
-        ack(**response)
+        answer_view(ack, ctx.uow, body, response)
 
     app.action(blocks.ACTION)(enter)
     app.view(blocks.CALLBACK)(received)

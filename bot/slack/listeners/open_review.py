@@ -13,7 +13,7 @@ from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack import open_flow
 from bot.slack.listeners import payload as p
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 from bot.slack.open_state import (
     WARNED_KEY,
     draft_from_state,
@@ -54,11 +54,7 @@ def register(app: App, ctx: Context) -> None:
     @app.view("open_review")
     def submitted(ack: Ack, body: dict[str, Any]) -> None:
         response, created = _submit(body)
-        remember_view_response(ctx.uow, body, response or {})
-        if response:
-            ack(**response)
-        else:
-            ack()
+        answer_view(ack, ctx.uow, body, response)
         if created is not None:
             opened = reviews.announce(ctx, created, actor=p.actor(body))
             ctx.messenger.ephemeral(

@@ -21,7 +21,7 @@ from bot.services.errors import InvalidRequest, ServiceError
 from bot.slack.blocks import pack_cards
 from bot.slack.grammar import PackCommand, SummaryCommand
 from bot.slack.listeners import payload as p
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 from forms.records import PackRelease
 
 log = logging.getLogger(__name__)
@@ -149,5 +149,4 @@ def register(app: App, ctx: Context) -> None:
                     "type /rrm summary again."
                 },
             }
-        remember_view_response(ctx.uow, body, response)
-        ack(**response)
+        answer_view(ack, ctx.uow, body, response)

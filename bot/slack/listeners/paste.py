@@ -32,7 +32,7 @@ from bot.slack.blocks.paste import (
 )
 from bot.slack.blocks.text import excerpt
 from bot.slack.listeners import payload as p
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view
 from bot.slack.view_state import raw_from_state
 from forms.parsing import RawRow
 from forms.paste import PastedRow, parse_paste
@@ -126,11 +126,7 @@ def register(app: App, ctx: Context) -> None:
                 "Couldn't check the rows just now — press the button again; your text is kept."
             )
             response = {"response_action": "errors", "errors": {box_id(0): message}}
-        remember_view_response(ctx.uow, body, response or {})
-        if response:
-            ack(**response)
-        else:
-            ack()
+        answer_view(ack, ctx.uow, body, response)
         if after is not None:
             after()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
 from bot.faults import AFTER_COMMIT, BEFORE_COMMIT, kill_point
@@ -15,9 +15,10 @@ from bot.services import returns as rs
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, ServiceError, StaleSection, TryAgain
 from bot.slack import render
+from bot.slack.ack_first import PENDING_CLAIM
 from bot.slack.blocks import errors_for_slack, row_errors_for_slack
 from bot.slack.listeners import payload as p
-from bot.slack.middleware import remember_view_response
+from bot.slack.middleware import answer_view, awaited_response
 from bot.slack.view_state import raw_from_state, raw_row_from_state
 from forms.model import RepeatQuestion
 from storage.errors import StorageBusy
@@ -44,49 +45,62 @@ def register(app: App, ctx: Context) -> None:
     route = ctx.config.partnership.referral_route
 
     def answer(ack: Ack, body: dict[str, Any], response: dict[str, Any] | None) -> None:
-        remember_view_response(ctx.uow, body, response or {})
-        if response:
-            ack(**response)
-        else:
-            ack()
+        answer_view(ack, ctx.uow, body, response)
 
     def who(body: dict[str, Any]) -> dict[str, Any]:
         return {"team_id": p.team(body), "actor": p.actor(body)}
 
     @app.view("return_page")
-    def next_page(ack: Ack, body: dict[str, Any]) -> None:
+    def next_page(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+        claim = context.get(PENDING_CLAIM)  # to claim with the save (CLAIMED_WITH_THE_SAVE)
         try:
-            response = _save_page(body)
+            response, saved = _save_page(body, claim)
+        except rs.DeliveredTwice as twice:
+            # A copy of this delivery claimed it first: give its answer; if none comes in time
+            # the copy died on the way, so work the page out as it would have.
+            first = awaited_response(ctx.uow, twice.key)
+            if isinstance(first, dict):
+                given: dict[str, Any] = first
+                ack(**given)
+                return
+            (response, saved), claim = _save_page(body, None), None
+        if claim is None or saved:
+            answer(ack, body, response)  # the delivery is claimed: keep its answer
+        else:
+            ack(**response)  # nothing saved, so nothing claimed: a copy is worked out anew
+
+    def _save_page(body: dict[str, Any], claim: str | None) -> tuple[dict[str, Any], bool]:
+        """The page's answer, and whether the page was saved (and ``claim``, if given, made)."""
+        try:
+            return _save_read_page(body, claim)
         except p.BadPayload:
-            response = {
-                "response_action": "update",
-                "view": _message_view(
-                    "This form can't be read any more. Close it and press Continue in the request."
-                ),
-            }
+            unreadable = (
+                "This form can't be read any more. Close it and press Continue in the request."
+            )
+            return {"response_action": "update", "view": _message_view(unreadable)}, False
         except StorageBusy:  # the database was busy or down before the page could be saved
             first = next(iter(_input_blocks(body)), None)
-            response = (
-                {"response_action": "errors", "errors": {first: TRY_AGAIN}}
-                if first
-                else {"response_action": "update", "view": _message_view(TRY_AGAIN)}
-            )
-        answer(ack, body, response)
+            if first is None:
+                return {"response_action": "update", "view": _message_view(TRY_AGAIN)}, False
+            return {"response_action": "errors", "errors": {first: TRY_AGAIN}}, False
 
-    def _save_page(body: dict[str, Any]) -> dict[str, Any]:
+    def _save_read_page(body: dict[str, Any], claim: str | None) -> tuple[dict[str, Any], bool]:
         meta = p.view_meta(body)
         rid, section, base = p.int_of(meta, "r"), p.str_of(meta, "s"), p.int_of(meta, "v")
         try:
             current = rs.load(ctx, return_id=rid, section_id=section, **who(body))
         except ServiceError as exc:
-            return {"response_action": "update", "view": _message_view(exc.message, _rich(exc))}
+            return {
+                "response_action": "update",
+                "view": _message_view(exc.message, _rich(exc)),
+            }, False
         if current.page is None:
             return {
                 "response_action": "update",
                 "view": render.return_view(
                     rs.load(ctx, return_id=rid, **who(body)), referral_route=route
                 ),
-            }
+            }, False
         raw = raw_from_state(p.state_values(body), current.page.section)
         kill_point(BEFORE_COMMIT)
         try:
@@ -98,6 +112,7 @@ def register(app: App, ctx: Context) -> None:
                 raw=raw,
                 mode="next",
                 loaded=current,
+                claim=claim,
                 **who(body),
             )
         except StaleSection as exc:
@@ -107,7 +122,7 @@ def register(app: App, ctx: Context) -> None:
                 "view": render.return_view(
                     fresh, referral_route=route, draft=raw, notice=exc.message
                 ),
-            }
+            }, False
         except TryAgain as exc:
             first = next(iter(_input_blocks(body)), None)
             if first is None:
@@ -116,20 +131,23 @@ def register(app: App, ctx: Context) -> None:
                     "view": render.return_view(
                         current, referral_route=route, draft=raw, notice=exc.message
                     ),
-                }
-            return {"response_action": "errors", "errors": {first: exc.message}}
+                }, False
+            return {"response_action": "errors", "errors": {first: exc.message}}, False
         except ServiceError as exc:
-            return {"response_action": "update", "view": _message_view(exc.message, _rich(exc))}
+            return {
+                "response_action": "update",
+                "view": _message_view(exc.message, _rich(exc)),
+            }, False
         if saved.errors:
             mapped = errors_for_slack(saved.errors, current.page, current.form, current.answers)
             if mapped.errors:
-                return {"response_action": "errors", "errors": mapped.errors}
+                return {"response_action": "errors", "errors": mapped.errors}, False
             return {
                 "response_action": "update",
                 "view": render.return_view(
                     current, referral_route=route, draft=raw, notice=mapped.notice
                 ),
-            }
+            }, False
         kill_point(AFTER_COMMIT)
         view = saved.view
         shown = rs.ReturnView(
@@ -144,7 +162,7 @@ def register(app: App, ctx: Context) -> None:
         return {
             "response_action": "update",
             "view": render.return_view(shown, referral_route=route, notice=notice),
-        }
+        }, True
 
     @app.view_closed("return_page")
     def closed(ack: Ack, body: dict[str, Any]) -> None:
