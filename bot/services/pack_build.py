@@ -1,12 +1,18 @@
 """Compiling a meeting pack: load the review, every return with its answers and the audit log,
 build the pack's view-model, render HTML and PDF, and record the pack (never its content).
 
+The PDF is rendered with the review's kept chunks (``bot.services.pack_chunks``): each return
+of Appendix A rendered when it was received (``bot.services.pack_cache``) or for an earlier
+pack is merged, not rendered again; what is rendered is kept, and what this pack did not use is
+pruned.
+
 Callers check roles first (``bot.services.packs``); this module only compiles.
 """
 
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -16,11 +22,15 @@ from bot.messenger import DeliveryFailed
 from bot.services import pack_history as history
 from bot.services.context import Context
 from bot.services.errors import NotFound, TryAgain
+from bot.services.pack_chunks import StoredChunks
 from forms.loader import load_question_set_text
 from forms.model import QuestionSet
-from forms.pack import PackInput, ReturnInput, build_pack, render_html, render_pdf
+from forms.pack import PackInput, ReturnInput, build_pack, render_html
+from forms.pack.pdf import PdfStats, render_pdf_with_stats
 from forms.records import NewPack, PackKind, Review
 from storage.repositories.packs import DuplicatePackVersion
+
+log = logging.getLogger(__name__)
 
 SYSTEM = "system"
 """The actor of what the bot does by itself (the reminder sweep's drafts and chair packs)."""
@@ -44,6 +54,8 @@ class CompiledPack:
     html_sha256: str
     pdf_sha256: str | None
     filename_stem: str
+    pdf_stats: PdfStats | None = field(default=None, repr=False, compare=False)
+    """How the PDF was made (chunks kept from before: ``cache_hits``)."""
 
     @property
     def html_bytes(self) -> bytes:
@@ -132,6 +144,27 @@ def _inputs(
     )
 
 
+def next_html(ctx: Context, review: Review) -> str:
+    """The HTML of the review's next pack as a draft for nobody: what a compile now would render
+    but for the cover (the chunks of its returns are those the compile renders)."""
+    return render_html(build_pack(_inputs(ctx, review, PackKind.DRAFT, (), None)))
+
+
+def _render_pdf(ctx: Context, review: Review, html: str) -> tuple[bytes, PdfStats]:
+    chunks = StoredChunks(ctx, review.id)
+    pdf, stats = render_pdf_with_stats(html, cache=chunks)
+    chunks.save(prune=True)
+    log.info(
+        "pack PDF of review %s: %d pages, %d of %d chunks kept from before, rendered in %.1f s",
+        review.id,
+        stats.pages,
+        stats.cache_hits,
+        stats.chunks - 1,
+        sum(stats.seconds.values()),
+    )
+    return pdf, stats
+
+
 def compile_pack(
     ctx: Context,
     *,
@@ -155,7 +188,7 @@ def compile_pack(
     for _ in range(_TRIES):
         inp = _inputs(ctx, review, kind, recipients, retention_days)
         html = render_html(build_pack(inp))
-        pdf_bytes = render_pdf(html) if pdf else None
+        pdf_bytes, stats = _render_pdf(ctx, review, html) if pdf else (None, None)
         html_sha = hashlib.sha256(html.encode("utf-8")).hexdigest()
         pdf_sha = hashlib.sha256(pdf_bytes).hexdigest() if pdf_bytes is not None else None
         now = ctx.now()
@@ -192,5 +225,6 @@ def compile_pack(
             html_sha256=html_sha,
             pdf_sha256=pdf_sha,
             filename_stem=filename_stem(review, record.version, kind),
+            pdf_stats=stats,
         )
     raise TryAgain("The pack was being compiled elsewhere at the same time; ask for it again.")
