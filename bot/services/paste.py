@@ -86,7 +86,7 @@ def add_rows(
             )
             amended = rs.record_save(
                 uow, view, actor, section_id, result, now, row=PASTED, rows=len(added)
-            )
+            ).amended
             uow.commit()
     except SectionConflict:
         raise StaleSection(

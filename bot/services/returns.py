@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
-from bot.services import amend, notify, pack_cache, packs, reminders
+from bot.services import amend, notify, packs, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, ReturnClosed, StaleSection, TryAgain
 from bot.slack.blocks import cards
@@ -254,7 +254,7 @@ def save_page(
             result = uow.answers.save_section(
                 return_id, section_id, base_revision, changes, actor, now
             )
-            amended = record_save(uow, view, actor, section_id, result, now)
+            recorded = record_save(uow, view, actor, section_id, result, now)
             if risk and result.changed:
                 uow.audit.add(
                     team_id,
@@ -275,12 +275,26 @@ def save_page(
         raise TryAgain(
             "Couldn't save just now — press Next again; your text is still here."
         ) from None
-    saved = load(ctx, team_id=team_id, actor=actor, return_id=return_id, section_id=section_id)
-    after_save(ctx, view, saved, section_id, amended=amended)
+    # The return as this save left it, without reading it all back: other sections are as they
+    # were loaded (a change made meanwhile in another window shows as a conflict when saved).
+    revisions = {**view.revisions, section_id: result.revision}
+    saved = ReturnView(
+        view.review, recorded.ret, form, new, revisions, engine.page_for(form, new, section_id)
+    )
+    after_save(ctx, view, saved, section_id, amended=recorded.amended)
     if risk and result.changed:
         ctx.later(lambda: notify.risk_alert(ctx, saved.review, saved.ret))
     following = engine.next_page(form, saved.answers, after=section_id)
     return Saved(saved, following, {}, risk_reported=risk and result.changed)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What :func:`record_save` recorded: the return as the save left it, and whether the save
+    was an amendment."""
+
+    ret: AgencyReturn
+    amended: bool
 
 
 def record_save(
@@ -291,15 +305,15 @@ def record_save(
     result: SectionSaveResult,
     at: datetime,
     **details: JSONValue,
-) -> bool:
+) -> Recorded:
     """Inside a save's transaction (a page, a row, pasted rows): the return is in progress
     from its first save, a change is audited (``details`` added: ids and counts only) and, on a
-    return already received, recorded as an amendment. Whether it was one."""
+    return already received, recorded as an amendment."""
     ret = view.ret
     if ret.state is ReturnState.INVITED:
-        uow.returns.set_state(ret.id, ReturnState.IN_PROGRESS, at)
+        ret = uow.returns.set_state(ret.id, ReturnState.IN_PROGRESS, at)
     if not result.changed:
-        return False
+        return Recorded(ret, amended=False)
     uow.audit.add(
         view.review.team_id,
         actor,
@@ -315,11 +329,11 @@ def record_save(
         },
     )
     if not amend.is_amendment(ret):
-        return False
-    amend.record(
+        return Recorded(ret, amended=False)
+    ret = amend.record(
         uow, team_id=view.review.team_id, actor=actor, ret=ret, section_id=section_id, at=at
     )
-    return True
+    return Recorded(ret, amended=True)
 
 
 def after_save(
@@ -331,8 +345,6 @@ def after_save(
     ctx.later(lambda: reminders.replan_after_save(ctx, before.ret))
     if before.ret.state is ReturnState.INVITED or amended:
         ctx.later(lambda: _after_state_change(ctx, saved.review.id, saved.ret.id))
-    if amended:
-        ctx.later(lambda: pack_cache.schedule_warm(ctx, saved.review.id))
 
 
 def _risk_raised(form: QuestionSet, before: Answers, after: Answers) -> bool:
@@ -376,7 +388,6 @@ def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyR
         uow.commit()
     ctx.later(lambda: _after_state_change(ctx, view.review.id, return_id))
     ctx.later(lambda: reminders.replan(ctx, view.review.id))
-    ctx.later(lambda: pack_cache.schedule_warm(ctx, view.review.id))
     return ret
 
 
@@ -453,7 +464,7 @@ def save_row(
                     return_id, section_id, question_id, row_id, base_revision, actor, now
                 )
             row = "saved" if values else "removed"
-            amended = record_save(uow, view, actor, section_id, result, now, row=row)
+            amended = record_save(uow, view, actor, section_id, result, now, row=row).amended
             uow.commit()
     except SectionConflict:
         raise StaleSection(

@@ -28,8 +28,9 @@ VIEW_KEYS = (VIEW_RESPONSE_PREFIX, VIEW_CLOSED_PREFIX)
 
 CLAIMED_WITH_THE_SAVE = frozenset({"return_page"})
 """View submissions whose listener claims the delivery in the transaction that saves the page
-(``returns.save_page``'s ``claim``): here only looked up, so a page save writes once, not
-three times (claim, save, kept answer), and its answer is kept after it is given."""
+(``returns.save_page``'s ``claim``; a copy finds it claimed there and is given the first one's
+answer), so that a page save takes one write turn and one commit, not three (claim, save, kept
+answer), and its answer is kept after it is given."""
 
 IN_FLIGHT_S = 2.5
 """How long a claimed, unanswered view submission may still be at work (Slack gives up at 3 s)."""
@@ -113,27 +114,20 @@ def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None])
             next()
             return None
         if callback_of(body) in CLAIMED_WITH_THE_SAVE and key.startswith(VIEW_RESPONSE_PREFIX):
-            try:
-                with uow:
-                    first = uow.requests.claimed_at(key) is None
-            except StorageBusy:
-                first = True  # the save will tell (it claims, or the page says "try again")
-            if first:
-                context[PENDING_CLAIM] = key
-                next()
-                return None
-        else:
-            try:
-                with uow:
-                    first = uow.requests.claim(key)
-                    uow.commit()
-            except StorageBusy:
-                # Can't tell: handling it is safer than dropping it (saves are idempotent).
-                next()
-                return None
-            if first:
-                next()
-                return None
+            context[PENDING_CLAIM] = key  # a copy is recognised by the save's claim
+            next()
+            return None
+        try:
+            with uow:
+                first = uow.requests.claim(key)
+                uow.commit()
+        except StorageBusy:
+            # Can't tell: handling it is safer than dropping it (saves are idempotent).
+            next()
+            return None
+        if first:
+            next()
+            return None
         log.info("duplicate request ignored (%s)", key.split(":", 1)[0])
         if not key.startswith(VIEW_RESPONSE_PREFIX):
             return BoltResponse(status=200, body="")
