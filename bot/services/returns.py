@@ -12,7 +12,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Literal
 
-from bot.services import amend, notify, packs, reminders
+from bot.services import amend, notify, pack_cache, packs, reminders
 from bot.services.context import Context
 from bot.services.errors import InvalidRequest, NotAllowed, ReturnClosed, StaleSection, TryAgain
 from bot.slack.blocks import cards
@@ -345,6 +345,8 @@ def after_save(
     ctx.later(lambda: reminders.replan_after_save(ctx, before.ret))
     if before.ret.state is ReturnState.INVITED or amended:
         ctx.later(lambda: _after_state_change(ctx, saved.review.id, saved.ret.id))
+    if amended:
+        ctx.later(lambda: pack_cache.schedule_warm(ctx, saved.review.id))
 
 
 def _risk_raised(form: QuestionSet, before: Answers, after: Answers) -> bool:
@@ -388,6 +390,7 @@ def submit(ctx: Context, *, team_id: str, actor: str, return_id: int) -> AgencyR
         uow.commit()
     ctx.later(lambda: _after_state_change(ctx, view.review.id, return_id))
     ctx.later(lambda: reminders.replan(ctx, view.review.id))
+    ctx.later(lambda: pack_cache.schedule_warm(ctx, view.review.id))
     return ret
 
 
