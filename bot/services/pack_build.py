@@ -11,6 +11,7 @@ Callers check roles first (``bot.services.packs``); this module only compiles.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import re
@@ -26,7 +27,7 @@ from bot.services.pack_chunks import StoredChunks
 from forms.loader import load_question_set_text
 from forms.model import QuestionSet
 from forms.pack import PackInput, ReturnInput, build_pack, render_html
-from forms.pack.pdf import PdfStats, render_pdf_with_stats
+from forms.pack.pdf import PdfStats, Workers, render_pdf_with_stats
 from forms.records import NewPack, PackKind, Review
 from storage.repositories.packs import DuplicatePackVersion
 
@@ -150,9 +151,11 @@ def next_html(ctx: Context, review: Review) -> str:
     return render_html(build_pack(_inputs(ctx, review, PackKind.DRAFT, (), None)))
 
 
-def _render_pdf(ctx: Context, review: Review, html: str) -> tuple[bytes, PdfStats]:
+def _render_pdf(
+    ctx: Context, review: Review, html: str, workers: Workers | None
+) -> tuple[bytes, PdfStats]:
     chunks = StoredChunks(ctx, review.id)
-    pdf, stats = render_pdf_with_stats(html, cache=chunks)
+    pdf, stats = render_pdf_with_stats(html, cache=chunks, workers=workers)
     chunks.save(prune=True)
     log.info(
         "pack PDF of review %s: %d pages, %d of %d chunks kept from before, rendered in %.1f s",
@@ -185,10 +188,23 @@ def compile_pack(
     """
     review = load_review(ctx, team_id, reference_or_id)
     recipients = tuple(dict.fromkeys(recipients))
+    with Workers() if pdf else contextlib.nullcontext() as workers:  # started while we build
+        return _compile(ctx, review, kind, actor, recipients, retention_days, workers)
+
+
+def _compile(
+    ctx: Context,
+    review: Review,
+    kind: PackKind,
+    actor: str,
+    recipients: tuple[str, ...],
+    retention_days: int | None,
+    workers: Workers | None,
+) -> CompiledPack:
     for _ in range(_TRIES):
         inp = _inputs(ctx, review, kind, recipients, retention_days)
         html = render_html(build_pack(inp))
-        pdf_bytes, stats = _render_pdf(ctx, review, html) if pdf else (None, None)
+        pdf_bytes, stats = _render_pdf(ctx, review, html, workers) if workers else (None, None)
         html_sha = hashlib.sha256(html.encode("utf-8")).hexdigest()
         pdf_sha = hashlib.sha256(pdf_bytes).hexdigest() if pdf_bytes is not None else None
         now = ctx.now()

@@ -36,11 +36,12 @@ The workers are ``python -P`` processes running this file: they import WeasyPrin
 the application, talk length-prefixed pickles over pipes, and exit when the PDF is done, so the
 memory they used goes back to the system.
 
-Kept chunks. Given a :class:`~forms.pack.pdf_cache.ChunkCache`, a chunk whose document was
+Kept chunks. Each return of Appendix A is a chunk of its own (or several), which depends on
+nothing but the return. Given a :class:`~forms.pack.pdf_cache.ChunkCache`, a return's chunk
 rendered before (the same HTML, stylesheet and renderer) is taken from it instead of rendered,
-and each chunk rendered is put into it (:mod:`forms.pack.pdf_cache`). Each return of Appendix A
-is a chunk of its own (or several), so a return received days before the meeting is rendered
-once, then (``warm_chunks``) kept. The cover and contents are always rendered.
+and each return's chunk rendered is put into it (:mod:`forms.pack.pdf_cache`), so a return
+received days before the meeting (rendered then by ``warm_chunks``) is only merged. The rest
+of the pack changes with every return and is always rendered.
 """
 
 from __future__ import annotations
@@ -162,7 +163,7 @@ class PdfStats:
     front_renders: int
     seconds: dict[str, float]
     cache_hits: int = 0
-    """Chunks taken from the cache instead of rendered (the cover and contents never are)."""
+    """Chunks of returns taken from the cache instead of rendered."""
 
 
 @dataclass
@@ -199,15 +200,39 @@ class Plan:
         return [self.document(c) for c in self.chunks if _RETURN.match(c)]
 
 
+class Workers:
+    """Worker processes started ahead of a render (:func:`render_pdf` ``workers=``), so that
+    they import WeasyPrint while the caller still loads and builds the pack. The next render
+    takes them (and closes them when the PDF is done); ``close()`` ends any left untaken."""
+
+    def __init__(self, count: int | None = None) -> None:
+        self._pool = [_Worker() for _ in range(_worker_count(count))]
+
+    def take(self) -> list[_Worker]:
+        """The workers, once (then none)."""
+        pool, self._pool = self._pool, []
+        return pool
+
+    def close(self) -> None:
+        for worker in self.take():
+            worker.close()
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
 def render_pdf(
     html: str,
     *,
     cache: ChunkCache | None = None,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> bytes:
-    """The PDF of an HTML pack (see the module docstring for how); chunks found in ``cache``
-    are not rendered again, and those rendered are put into it."""
+    """The PDF of an HTML pack (see the module docstring for how); the chunks of returns found
+    in ``cache`` are not rendered again, and those rendered are put into it."""
     return render_pdf_with_stats(html, cache=cache, workers=workers, chunk_size=chunk_size)[0]
 
 
@@ -215,19 +240,22 @@ def render_pdf_with_stats(
     html: str,
     *,
     cache: ChunkCache | None = None,
-    workers: int | None = None,
+    workers: int | Workers | None = None,
     chunk_size: int = CHUNK_SIZE,
 ) -> tuple[bytes, PdfStats]:
-    """:func:`render_pdf`, and how it went."""
+    """:func:`render_pdf`, and how it went. ``workers``: how many worker processes (at most
+    :data:`MAX_WORKERS`, the cores there are by default), or those started already."""
     started = time.perf_counter()
-    count = max(1, min(workers or _cores(), MAX_WORKERS))
-    pool = [_Worker() for _ in range(count)]  # they import WeasyPrint while we plan
+    pool = workers.take() if isinstance(workers, Workers) else []
+    if not pool:
+        pool = [_Worker() for _ in range(_worker_count(workers))]  # they import WeasyPrint
+    count = len(pool)  # ... while we plan
     try:
         plan = plan_chunks(html, chunk_size)
         keys, hits = _look_up(plan, cache)
         planned = time.perf_counter()
-        misses = len(plan.chunks) - len(hits)
-        run = _Run(plan, pool[: max(1, min(count, misses + 1))], hits)
+        misses = len(plan.chunks) - len(hits)  # and the front, its probe and the fonts
+        run = _Run(plan, pool[: 1 if not plan.chunks else min(count, misses + 2)], hits)
         run.go()
         rendered = time.perf_counter()
     finally:
@@ -235,7 +263,7 @@ def render_pdf_with_stats(
             worker.close()
     chunks = [run.front, *run.results]
     if cache is not None:
-        _keep(cache, {keys[i]: chunk for i, chunk in run.rendered().items()})
+        _keep(cache, {keys[i]: c for i, c in run.rendered().items() if i in keys})
     for level, message in dict.fromkeys(r for c in chunks for r in c.log):
         _WEASYPRINT_LOG.log(level, "%s", message)
     pdf = merge(chunks, run.fonts, plan.footer)
@@ -258,15 +286,21 @@ def render_pdf_with_stats(
     return pdf, stats
 
 
-def _look_up(plan: Plan, cache: ChunkCache | None) -> tuple[list[str], dict[int, Chunk]]:
-    """Each chunk's cache key, and the chunks found in the cache, by index."""
+def _look_up(plan: Plan, cache: ChunkCache | None) -> tuple[dict[int, str], dict[int, Chunk]]:
+    """The cache key of each chunk of a return (only those are kept: the rest of the pack
+    changes with every return, and the bot keeps no copy of it), and the chunks found in the
+    cache; both by index."""
     if cache is None:
-        return [], {}
+        return {}, {}
     from forms.pack import pdf_cache  # not at the top: see the TYPE_CHECKING import
 
-    keys = [pdf_cache.chunk_key(plan.document(chunk)) for chunk in plan.chunks]
+    keys = {
+        index: pdf_cache.chunk_key(plan.document(chunk))
+        for index, chunk in enumerate(plan.chunks)
+        if _RETURN.match(chunk)
+    }
     hits = {}
-    for index, key in enumerate(keys):
+    for index, key in keys.items():
         found = pdf_cache.cached(cache, key)
         if found is not None:
             hits[index] = found
@@ -602,6 +636,11 @@ def _toc_css(numbers: dict[str, int]) -> str:
 
 def _css_string(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _worker_count(wanted: int | Workers | None) -> int:
+    number = wanted if isinstance(wanted, int) else None
+    return max(1, min(number or _cores(), MAX_WORKERS))
 
 
 def _cores() -> int:
