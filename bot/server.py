@@ -97,6 +97,12 @@ def _json(
     return [payload]
 
 
+HTTP_THREADS = 24
+"""waitress's threads. A page save holds its thread until its answer (DESIGN §6: saved, then
+answered), and under load some wait their turn to write for a few hundred milliseconds; with
+waitress's 8, the acks and answers behind them waited for a thread (``bench/README.md``)."""
+
+
 class HttpServer:
     """A waitress server for ``wsgi_app`` on ``host``:``port`` (port 0 picks a free one),
     bound at construction, with ``threads`` worker threads.
@@ -111,7 +117,7 @@ class HttpServer:
         host: str = "127.0.0.1",
         port: int = 3000,
         *,
-        threads: int = 8,
+        threads: int = HTTP_THREADS,
     ) -> None:
         self._map: dict[int, Any] = {}
         self._server = create_server(

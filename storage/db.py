@@ -45,6 +45,16 @@ def normalise_url(url: str | URL) -> URL:
     )
 
 
+POOL: dict[str, Any] = {
+    "pool_size": 10,
+    "max_overflow": 30,
+    "pool_timeout": BUSY_TIMEOUT_MS / 1000,
+}
+"""Connections: the bot's request, listener and background threads each hold one for a unit of
+work. A thread that finds none free within the busy timeout gets StorageBusy ("try again",
+DESIGN §6), not SQLAlchemy's 30 s wait past Slack's 3 s."""
+
+
 def make_engine(url: str | URL = DEFAULT_DATABASE_URL, *, echo: bool = False) -> Engine:
     """Build an engine for a ``DATABASE_URL`` with pragmas/timeouts set on every connection.
 
@@ -57,7 +67,11 @@ def make_engine(url: str | URL = DEFAULT_DATABASE_URL, *, echo: bool = False) ->
     else:
         timeouts = f"-c lock_timeout={BUSY_TIMEOUT_MS} -c statement_timeout={BUSY_TIMEOUT_MS}"
         engine = create_engine(
-            parsed, echo=echo, pool_pre_ping=True, connect_args={"options": timeouts}
+            parsed,
+            echo=echo,
+            pool_pre_ping=True,
+            connect_args={"options": timeouts},
+            **POOL,
         )
     event.listen(engine, "handle_error", _raise_busy)
     return engine
@@ -77,7 +91,7 @@ def _sqlite_engine(url: URL, echo: bool) -> Engine:
     if in_memory:
         engine = create_engine(url, echo=echo, connect_args=connect_args, poolclass=StaticPool)
     else:
-        engine = create_engine(url, echo=echo, connect_args=connect_args)
+        engine = create_engine(url, echo=echo, connect_args=connect_args, **POOL)
         serialise_writes(engine, BUSY_TIMEOUT_MS / 1000)  # writers queue, not nap and poll
     event.listen(engine, "connect", _sqlite_on_connect)
     return engine

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Self
 
+from sqlalchemy.exc import TimeoutError as NoConnectionFree
 from sqlalchemy.orm import Session
 
 from storage.codec import AnswerCodec, JsonCodec, PlainText, TextCodec
+from storage.errors import StorageBusy
 from storage.ports import (
     AbsenceRepository,
     AnswerRepository,
@@ -83,7 +85,16 @@ class SqlUnitOfWork:
     def __enter__(self) -> Self:
         if getattr(self._local, "active", None) is not None:
             raise RuntimeError("this unit of work is already in use in this thread")
-        self._local.active = _Active(self._session_factory(), self._codec, self._text)
+        session = self._session_factory()
+        try:
+            session.connection()  # a connection from the pool now: StorageBusy if none is free
+        except NoConnectionFree as exc:
+            session.close()
+            raise StorageBusy(f"database busy: no connection free ({exc})") from None
+        except BaseException:
+            session.close()
+            raise
+        self._local.active = _Active(session, self._codec, self._text)
         return self
 
     def __exit__(

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy import Engine, QueuePool, create_engine
 
 from forms.records import JSONValue, SectionSaveResult
+from storage.db import BUSY_TIMEOUT_MS, make_session_factory
 from storage.errors import SectionConflict, StorageBusy
 from storage.uow import SqlUnitOfWork
 
@@ -116,3 +119,23 @@ def test_a_processed_request_is_claimed_exactly_once(uow_factory: UowFactory, th
 
         outcomes = race(*([claim] * threads))
         assert outcomes.count(True) == 1 and outcomes.count(False) == threads - 1, outcomes
+
+
+def test_a_unit_of_work_finding_no_connection_free_is_busy_at_once(engine: Engine) -> None:
+    """Every connection in use (a burst of requests): the next unit of work fails as busy within
+    the pool's timeout (the page then says "try again"), and works again once one is back."""
+    assert engine.pool.timeout() == BUSY_TIMEOUT_MS / 1000  # type: ignore[attr-defined]
+    tiny = create_engine(engine.url, poolclass=QueuePool, pool_size=1, max_overflow=0,
+                         pool_timeout=0.2)  # fmt: skip
+    try:
+        factory = make_session_factory(tiny)
+        holder = SqlUnitOfWork(factory)
+        with holder:
+            started = time.monotonic()
+            with pytest.raises(StorageBusy, match="no connection free"), SqlUnitOfWork(factory):
+                pass
+            assert time.monotonic() - started < 2.0
+        with SqlUnitOfWork(factory) as uow:
+            assert uow.requests.claimed_at("never") is None
+    finally:
+        tiny.dispose()
