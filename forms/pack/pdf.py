@@ -492,10 +492,10 @@ _PROBE, _FONTS = -1, -2
 
 
 class _Run:
-    """The chunks, longest first, on whichever worker is free; then a probe of the front
-    (cover and contents, with made-up page numbers) to learn how many pages it takes; then the
-    front itself on the first worker to find nothing else to do, once every chunk is laid out
-    (while the other worker may still be drawing its last chunk)."""
+    """A probe of the front (cover and contents, with made-up page numbers) to learn how many
+    pages it takes, and the chunks not kept, longest first, on whichever worker is free; then
+    the front itself on the first worker to find nothing else to do, once every chunk is laid
+    out (while the other worker may still be drawing its last chunk)."""
 
     def __init__(
         self, plan: Plan, pool: Sequence[_Worker], kept: dict[int, Chunk] | None = None
@@ -505,7 +505,9 @@ class _Run:
         self.kept = dict(kept or {})  # rendered before: laid out and drawn already
         todo = [i for i in range(len(plan.chunks)) if i not in self.kept]
         order = sorted(todo, key=lambda i: -len(plan.chunks[i]))
-        self.queue = [*order, _PROBE, _FONTS] if plan.chunks else [_FONTS]
+        # The probe and the fonts first: at the end, the front then waits only for the last
+        # chunk's layout, not for a probe after it.
+        self.queue = [_PROBE, _FONTS, *order] if plan.chunks else [_FONTS]
         self.lock = threading.Lock()
         self.layouts: dict[int, Chunk] = dict(self.kept)
         self.done: dict[int, Chunk] = dict(self.kept)
