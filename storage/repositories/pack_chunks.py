@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from storage.codec import PlainText, TextCodec
 from storage.errors import StorageError
-from storage.orm import PackChunkRow
+from storage.orm import PackChunkRow, ReviewRow
 from storage.repositories._sql import insert_for, rowcount
 
 _BATCH = 500  # keys in one IN (...): well under SQLite's and PostgreSQL's limits
@@ -39,11 +39,18 @@ class SqlPackChunkRepository:
         query = select(PackChunkRow.key).where(PackChunkRow.review_id == review_id)
         return set(self._session.scalars(query))
 
-    def put(self, review_id: int, chunks: Mapping[str, bytes], at: datetime) -> None:
+    def put(self, review_id: int, chunks: Mapping[str, bytes], at: datetime) -> bool:
         """Keep each blob of ``chunks`` under its key for the review, encrypted, replacing a
-        blob kept under the same key (made and last used ``at``)."""
+        blob kept under the same key (made and last used ``at``). Nothing is kept for a review
+        that is gone or purged (False): the review's row is locked first, so a purge cannot
+        pass in between."""
+        purged = self._session.execute(
+            select(ReviewRow.purged_at).where(ReviewRow.id == review_id).with_for_update()
+        ).one_or_none()
+        if purged is None or purged[0] is not None:
+            return False
         if not chunks:
-            return
+            return True
         insert = insert_for(self._session, PackChunkRow)
         rows = [
             {
@@ -66,6 +73,7 @@ class SqlPackChunkRepository:
             ),
             rows,
         )
+        return True
 
     def touch(self, review_id: int, keys: Collection[str], at: datetime) -> int:
         """Record the chunks of ``keys`` as used ``at``; how many there were."""

@@ -124,6 +124,11 @@ def test_the_purge_deletes_the_reviews_chunks(engine: Engine, open_review: OpenR
     with uows() as uow:
         assert uow.chunks.keys(review) == set()
         assert uow.chunks.keys(other) == {A}
+        # A warm-up that read the review before the purge keeps nothing after it.
+        assert not uow.chunks.put(review, {C: blob(4)}, LATER)
+        assert not uow.chunks.put(review + other + 1, {C: blob(4)}, LATER)  # no such review
+        assert uow.chunks.put(other, {}, LATER)
+        uow.commit()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT count(*) FROM pack_chunks")).scalar() == 1
 
