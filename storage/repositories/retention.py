@@ -93,12 +93,6 @@ class SqlRetentionRepository:
             .where(AnswerRow.return_id.in_(returns))
             .execution_options(synchronize_session=False)
         )
-        # The rendered chunks of its pack PDFs hold the answers too.
-        self._session.execute(
-            delete(PackChunkRow)
-            .where(PackChunkRow.review_id == review_id)
-            .execution_options(synchronize_session=False)
-        )
         cleared = tuple(name for name in PURGED_FIELDS if getattr(row, name) is not None)
         # The reasons given for an extension or for passing a return on are free text too.
         self._session.execute(
@@ -123,6 +117,13 @@ class SqlRetentionRepository:
             kept += ids
         row.purged_at = None if kept else at
         self._session.flush()
+        # The kept pages of its returns hold the answers too. After the review's row is
+        # written (and locked): a warm-up keeping a page locks that row first, then its pages.
+        self._session.execute(
+            delete(PackChunkRow)
+            .where(PackChunkRow.review_id == review_id)
+            .execution_options(synchronize_session=False)
+        )
         return PurgedData(review_id, rowcount(deleted), cleared, tuple(kept))
 
     def pack_files(self, review_id: int) -> list[str]:
