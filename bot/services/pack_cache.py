@@ -22,6 +22,7 @@ import logging
 import threading
 import time
 import weakref
+from collections import deque
 from collections.abc import Callable
 
 from bot.services import pack_build
@@ -64,7 +65,9 @@ class Warmer:
         self._cond = threading.Condition()
         self._due: dict[tuple[int, int], tuple[float, weakref.ref[Context]]] = {}
         self._handed: dict[int, int] = {}  # by id(ctx): handed to ctx.later, not finished
-        self._stopped: set[int] = set()  # ids of contexts stopped (forgotten when collected)
+        self._stopped: set[int] = set()  # ids of contexts stopped
+        self._known: set[int] = set()  # ids of contexts seen (all forgotten when collected)
+        self._collected: deque[int] = deque()  # ids of contexts collected, to forget
         self._running = threading.Lock()  # held by the warm-up running in this process
         self._thread: threading.Thread | None = None
 
@@ -74,6 +77,7 @@ class Warmer:
         if ctx.later is run_now:
             return
         with self._cond:
+            self._know(ctx)
             if id(ctx) in self._stopped:
                 return
             due = self._monotonic() + (self.delay if delay is None else delay)
@@ -106,9 +110,8 @@ class Warmer:
         """Drop the context's waiting warm-ups, refuse new ones, ask a running one to stop
         after its chunk; wait up to ``timeout`` seconds for it. False if it still runs."""
         with self._cond:
-            if id(ctx) not in self._stopped:
-                self._stopped.add(id(ctx))
-                weakref.finalize(ctx, self._forget, id(ctx))
+            self._know(ctx)
+            self._stopped.add(id(ctx))
             for key in [k for k in self._due if k[0] == id(ctx)]:
                 del self._due[key]
             self._cond.notify_all()
@@ -117,9 +120,19 @@ class Warmer:
     def _pending(self, ctx: Context) -> bool:
         return self._handed.get(id(ctx), 0) > 0 or any(k[0] == id(ctx) for k in self._due)
 
-    def _forget(self, ctx_id: int) -> None:
-        with self._cond:
-            self._stopped.discard(ctx_id)
+    def _know(self, ctx: Context) -> None:
+        """(Holding the lock.) Forget the context once it is collected: a new one may get its
+        id. The collector may run in any thread at any time, so it only queues the id."""
+        while self._collected:
+            gone = self._collected.popleft()
+            self._known.discard(gone)
+            self._stopped.discard(gone)
+            self._handed.pop(gone, None)  # handed to a ``later`` that never ran them
+            for key in [k for k in self._due if k[0] == gone]:
+                del self._due[key]
+        if id(ctx) not in self._known:
+            self._known.add(id(ctx))
+            weakref.finalize(ctx, self._collected.append, id(ctx))
 
     def _hand_over(self) -> None:
         """The thread: hand each warm-up to its context's ``later`` when it is due."""
