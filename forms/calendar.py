@@ -31,6 +31,22 @@ def zone(name: str) -> ZoneInfo:
         raise ValueError(f"unknown time zone {name!r}") from exc
 
 
+_BANK_HOLIDAYS: dict[int, frozenset[date]] = {}
+_BANK_HOLIDAYS_LOCK = threading.Lock()
+
+
+def bank_holidays(year: int) -> frozenset[date]:
+    """The England and Wales bank holidays of ``year``, worked out once a year per process
+    (``holidays`` builds a calendar in about a millisecond, and a calendar is made for each
+    use case)."""
+    found = _BANK_HOLIDAYS.get(year)
+    if found is None:
+        with _BANK_HOLIDAYS_LOCK:
+            calendar = holidays.country_holidays("GB", subdiv="ENG", years=year)
+            found = _BANK_HOLIDAYS[year] = frozenset(calendar.keys())
+    return found
+
+
 class WorkingCalendar:
     """England and Wales working days, plus the partnership's own closed days.
 
@@ -42,20 +58,12 @@ class WorkingCalendar:
         self.tz_name = tz
         self.zone = zone(tz)
         self._extra = frozenset(extra_closed_days)
-        self._bank_holidays_by_year: dict[int, frozenset[date]] = {}
-        self._lock = threading.Lock()
 
     # -- days -----------------------------------------------------------------------------
 
     def bank_holidays(self, year: int) -> frozenset[date]:
         """The England and Wales bank holidays of ``year`` (substitute days included)."""
-        found = self._bank_holidays_by_year.get(year)
-        if found is None:
-            with self._lock:
-                calendar = holidays.country_holidays("GB", subdiv="ENG", years=year)
-                found = frozenset(calendar.keys())
-                self._bank_holidays_by_year[year] = found
-        return found
+        return bank_holidays(year)
 
     def is_working_day(self, d: date) -> bool:
         """True on a weekday that is neither a bank holiday nor an extra closed day."""

@@ -86,36 +86,62 @@ class SqlReminderRepository:
         already claimed, sent, failed or superseded are left as they are. Items due before
         ``now`` are not added: a new plan never sends what it would have sent in the past."""
         wanted = {item.slot: item for item in items}
-        rows = {
-            row.slot: row
-            for row in self._session.scalars(
-                select(ReminderRow).where(
-                    ReminderRow.review_id == review_id, ReminderRow.kind != Kind.NUDGE.value
-                )
+        table = cast(Table, ReminderRow.__table__)
+        connection = self._session.connection()
+        rows = connection.execute(  # plain rows, not ORM objects: a review has hundreds
+            select(table.c.id, table.c.slot, table.c.state, table.c.recipient).where(
+                table.c.review_id == review_id, table.c.kind != Kind.NUDGE.value
             )
-        }
-        added = cancelled = restored = kept = 0
-        for slot, row in rows.items():
+        ).all()
+        cancelled_ids: list[int] = []
+        recipients: list[dict[str, object]] = []  # pending rows whose recipient changed
+        restored: list[dict[str, object]] = []
+        kept = 0
+        for row_id, slot, state, recipient in rows:
             item = wanted.get(slot)
-            if row.state == PENDING and item is None:
-                row.state, row.last_error = ReminderState.CANCELLED.value, "no longer due"
-                cancelled += 1
-            elif row.state == PENDING and item is not None:
-                row.recipient = item.recipient
+            if state == PENDING and item is None:
+                cancelled_ids.append(row_id)
+            elif state == PENDING and item is not None:
                 kept += 1
-            elif row.state == ReminderState.CANCELLED and item is not None and item.due_at >= now:
-                row.state, row.recipient, row.last_error = PENDING.value, item.recipient, None
-                row.send_after, row.attempts = item.due_at, 0
-                restored += 1
-        new = [item for slot, item in wanted.items() if slot not in rows and item.due_at >= now]
+                if recipient != item.recipient:
+                    recipients.append({"row_id": row_id, "new_recipient": item.recipient})
+            elif state == ReminderState.CANCELLED and item is not None and item.due_at >= now:
+                restored.append(
+                    {"row_id": row_id, "new_recipient": item.recipient, "due": item.due_at}
+                )
+        by_id = table.c.id == bindparam("row_id")
+        if cancelled_ids:
+            connection.execute(
+                update(table)
+                .where(table.c.id.in_(cancelled_ids))
+                .values(state=ReminderState.CANCELLED.value, last_error="no longer due")
+            )
+        if recipients:
+            connection.execute(
+                update(table).where(by_id).values(recipient=bindparam("new_recipient")),
+                recipients,
+            )
+        if restored:
+            connection.execute(
+                update(table)
+                .where(by_id)
+                .values(
+                    state=PENDING.value,
+                    recipient=bindparam("new_recipient"),
+                    last_error=None,
+                    send_after=bindparam("due"),
+                    attempts=0,
+                ),
+                restored,
+            )
+        known = {slot for _, slot, _, _ in rows}
+        new = [item for slot, item in wanted.items() if slot not in known and item.due_at >= now]
         if new:
             insert = insert_for(self._session, ReminderRow).on_conflict_do_nothing(
                 index_elements=["review_id", "slot"]
             )
             self._session.execute(insert, [self._values(review_id, i, now) for i in new])
-            added = len(new)
-        self._session.flush()
-        return Synced(added, cancelled, restored, kept)
+        return Synced(len(new), len(cancelled_ids), len(restored), kept)
 
     @staticmethod
     def _values(review_id: int, item: DueItem, now: datetime) -> dict[str, object]:
