@@ -153,7 +153,9 @@ class AuditRepository(Protocol):
         return_id: int | None = None,
         details: Mapping[str, JSONValue] | None = None,
     ) -> AuditEntry: ...
-    def list_for_review(self, review_id: int) -> list[AuditEntry]: ...
+    def list_for_review(
+        self, review_id: int, actions: Collection[str] | None = None
+    ) -> list[AuditEntry]: ...
 
 
 class PackRepository(Protocol):

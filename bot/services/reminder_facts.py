@@ -72,7 +72,7 @@ def review_facts(
 ) -> tuple[ReviewFacts, list[AgencyReturn]]:
     """The policy's view of a review (and its returns as stored), read through ``uow``."""
     returns = uow.returns.list_for_review(review.id)
-    reopened = reopened_returns(uow.audit.list_for_review(review.id))
+    reopened = reopened_returns(uow.audit.list_for_review(review.id, (REOPENED, *SUBMITTED)))
     facts = tuple(
         return_facts(
             r,

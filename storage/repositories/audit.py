@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from sqlalchemy import select
@@ -77,9 +77,11 @@ class SqlAuditRepository:
         self._session.flush()
         return to_entry(row)
 
-    def list_for_review(self, review_id: int) -> list[AuditEntry]:
-        """A review's entries in the order they were written."""
-        rows = self._session.scalars(
-            select(AuditRow).where(AuditRow.review_id == review_id).order_by(AuditRow.id)
-        )
-        return [to_entry(row) for row in rows]
+    def list_for_review(
+        self, review_id: int, actions: Collection[str] | None = None
+    ) -> list[AuditEntry]:
+        """A review's entries in the order they were written (only ``actions``, if given)."""
+        query = select(AuditRow).where(AuditRow.review_id == review_id)
+        if actions is not None:
+            query = query.where(AuditRow.action.in_(list(actions)))
+        return [to_entry(row) for row in self._session.scalars(query.order_by(AuditRow.id))]

@@ -95,6 +95,9 @@ def test_audit_entries_append_and_list(
             "page.save",
             "review.close",
         ]
+        chosen = uow.audit.list_for_review(review_id, ("review.close", "review.open"))
+        assert [e.action for e in chosen] == ["review.open", "review.close"]
+        assert uow.audit.list_for_review(review_id, ()) == []
         assert not {"update", "delete", "remove", "purge"} & set(dir(uow.audit))
 
 
