@@ -300,10 +300,18 @@ def every_figure(
         )
         row("pack, 30 agencies × 40 rows, all in the appendix: HTML (median)",
             f"< {HTML_S:.0f} s", [f"{html:.3f} s", *blank], [html < HTML_S])  # fmt: skip
-        row(f"… PDF (median of {pack['pdf_runs']}; {pack['pdf_pages']} pages)",
-            f"< {PDF_S:.0f} s", [f"{pdf:.2f} s", *blank], [pdf < PDF_S])  # fmt: skip
-        row("… PDF peak memory, all its processes", f"< {PDF_MB:.0f} MB",
-            [f"{mb:.0f} MB", *blank], [mb < PDF_MB])  # fmt: skip
+        if "warm_s" in pack:  # the chair's pack with every return kept; cold beside it
+            warm, warm_mb = float(pack["warm_s"]), float(pack["warm_peak_mb"])
+            row(f"… PDF, every return kept (warm compile, median of {pack['pdf_runs']}; "
+                f"{pack['warm_pages']} pages)", f"< {PDF_S:.0f} s",
+                [f"{warm:.2f} s (cold: {pdf:.2f} s)", *blank], [warm < PDF_S])  # fmt: skip
+            row("… PDF peak memory, all its processes (warm)", f"< {PDF_MB:.0f} MB",
+                [f"{warm_mb:.0f} MB (cold: {mb:.0f} MB)", *blank], [warm_mb < PDF_MB])  # fmt: skip
+        else:
+            row(f"… PDF (median of {pack['pdf_runs']}; {pack['pdf_pages']} pages)",
+                f"< {PDF_S:.0f} s", [f"{pdf:.2f} s", *blank], [pdf < PDF_S])  # fmt: skip
+            row("… PDF peak memory, all its processes", f"< {PDF_MB:.0f} MB",
+                [f"{mb:.0f} MB", *blank], [mb < PDF_MB])  # fmt: skip
     if sweep is not None:
         found = {r["database"]: r for r in sweep}
         order = [found.get("sqlite"), found.get("postgresql")][: len(dbs)]
