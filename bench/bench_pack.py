@@ -663,8 +663,9 @@ BEFORE_AND_AFTER: tuple[str, ...] = (
     "",
     "Before this change, on this machine the same day (22:30 UTC, `bench/bench_pack.py "
     "--pdf-runs 3` of commit 2c2d47d in a scheduling group at niceness −10, load average "
-    "0.3–1.2): PDF 29.49 s (CPU 56.30 s, 19 chunks, 276 MB). The same commit measured "
-    "16.91 s (CPU 32.61 s) at 20:46 UTC above: this VM is about 1.75 times slower today "
+    "0.3–1.5): PDF 29.49 s (CPU 56.30 s, 19 chunks, 276 MB). The same code measured 16.91 s "
+    "(CPU 32.61 s) at 20:46 UTC (the figure this section held): this VM is about 1.75 times "
+    "slower today "
     "(kernel 6.18.44-fc-v782 against -v669; build + HTML 0.31–0.47 s against 0.20 s), so "
     "only figures of the same day compare. Against them the compile the chair waits for is "
     "0.54 of the cold PDF of the same run and 0.58 of the code before; scaled to the 16.91 s "
