@@ -23,6 +23,7 @@ from bot.keys import KeyProblem, load_keys, verify_or_record
 from bot.messenger import SlackMessenger
 from bot.scheduler import make_scheduler, stop_scheduler
 from bot.server import HttpServer, make_wsgi_app
+from bot.services import pack_cache
 from bot.services.context import Context
 from bot.settings import Settings
 from bot.slack.app import BackgroundRunner, background_runner, build_app
@@ -82,6 +83,7 @@ class Runtime:
         runs after acking (they may hand work to ``later``), then that background work (and
         the work it hands on), then the database."""
         self.stopping.set()  # a running sweep hands back what it has not sent
+        pack_cache.stop(self.ctx)  # no more warm-ups; a running one stops after its chunk
         if self.scheduler is not None:
             stop_scheduler(self.scheduler)
         self.app.listener_runner.listener_executor.shutdown(wait=True)

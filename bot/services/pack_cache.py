@@ -33,8 +33,12 @@ from forms.pack.pdf_cache import Warmed, warm_chunks
 
 log = logging.getLogger(__name__)
 
-WARM_DELAY_S = 20.0
-"""How long after a review's last submission or amendment its chunks are rendered."""
+WARM_DELAY_S = 300.0
+"""How long after a review's last submission or amendment its chunks are rendered: once people
+have stopped working on it. A warm-up builds the pack's HTML in the bot's process and keeps what
+a worker renders, and under the load benchmark, warming 20 s after each of its 32 submissions a
+minute slowed everyone's page saves (``bench/README.md``); a pack compiled within these minutes
+renders the one or two returns not kept yet."""
 BUSY_RETRY_S = 5.0
 """How much later a warm-up due while another runs is tried again."""
 

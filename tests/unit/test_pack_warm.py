@@ -64,7 +64,7 @@ def test_a_received_return_is_rendered_in_the_background_and_merged_into_the_pac
     ctx: Context,
 ) -> None:
     review = open_review(ctx)
-    rid = nil_return(ctx, review)  # submitted: its chunk is to be rendered 20 s later
+    rid = nil_return(ctx, review)  # submitted: its chunk is to be rendered WARM_DELAY_S later
     ctx.later.drain(30)  # type: ignore[attr-defined]
     assert kept(ctx, review) == set()  # not yet: a burst of saves warms once
     assert pack_cache.flush(ctx, timeout=60)
