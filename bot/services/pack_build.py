@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import logging
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,6 +37,10 @@ log = logging.getLogger(__name__)
 SYSTEM = "system"
 """The actor of what the bot does by itself (the reminder sweep's drafts and chair packs)."""
 _TRIES = 3
+_ONE_AT_A_TIME = threading.Lock()
+"""PDFs are compiled one at a time in this process, the others waiting their turn: each runs its
+own worker processes (about 100 MB and a core each), and under load several compiles at once ran
+a dozen of them beside the requests (``bench/README.md``)."""
 _UNSAFE_IN_FILENAME = re.compile(r"[^A-Za-z0-9-]+")
 
 
@@ -188,7 +193,10 @@ def compile_pack(
     """
     review = load_review(ctx, team_id, reference_or_id)
     recipients = tuple(dict.fromkeys(recipients))
-    with Workers() if pdf else contextlib.nullcontext() as workers:  # started while we build
+    with (
+        _ONE_AT_A_TIME if pdf else contextlib.nullcontext(),
+        Workers() if pdf else contextlib.nullcontext() as workers,  # started while we build
+    ):
         return _compile(ctx, review, kind, actor, recipients, retention_days, workers)
 
 
