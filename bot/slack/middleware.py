@@ -15,7 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
-from bot.slack.ack_first import PENDING_CLAIM
+from bot.slack.ack_first import PENDING_CLAIM, claim
 from forms.records import JSONValue
 from storage.errors import NotFound, StorageBusy
 from storage.ports import UnitOfWork
@@ -117,15 +117,7 @@ def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None])
             context[PENDING_CLAIM] = key  # a copy is recognised by the save's claim
             next()
             return None
-        try:
-            with uow:
-                first = uow.requests.claim(key)
-                uow.commit()
-        except StorageBusy:
-            # Can't tell: handling it is safer than dropping it (saves are idempotent).
-            next()
-            return None
-        if first:
+        if claim(uow, key):  # a database too busy to say counts as first: saves are idempotent
             next()
             return None
         log.info("duplicate request ignored (%s)", key.split(":", 1)[0])
