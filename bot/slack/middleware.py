@@ -16,6 +16,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse
 
 from bot.slack.ack_first import PENDING_CLAIM, claim
+from bot.slack.deadline import ANSWER_BY_S, Deadlines, late_answer
 from forms.records import JSONValue
 from storage.errors import NotFound, StorageBusy
 from storage.ports import UnitOfWork
@@ -83,8 +84,15 @@ def team_of(body: dict[str, Any]) -> str | None:
     return None
 
 
-def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None]) -> None:
-    """Register the team check and de-duplication as the app's first global middleware."""
+def install(
+    app: App,
+    uow: UnitOfWork,
+    workspace_team: Callable[[], str | None],
+    *,
+    answer_by: float = ANSWER_BY_S,
+) -> None:
+    """Register the team check, de-duplication and the view submissions' deadline
+    (``bot.slack.deadline``) as the app's first global middleware."""
 
     def only_our_team(
         body: dict[str, Any], context: BoltContext, next: Callable[[], None]
@@ -134,8 +142,21 @@ def install(app: App, uow: UnitOfWork, workspace_team: Callable[[], str | None])
             status=200, body=json.dumps(stored), headers={"content-type": "application/json"}
         )
 
+    deadlines = Deadlines(answer_by)
+
+    def answer_in_time(
+        body: dict[str, Any], context: BoltContext, next: Callable[[], None]
+    ) -> BoltResponse | None:
+        if body.get("type") == "view_submission":
+            late = late_answer(body)
+            if late is not None:
+                deadlines.watch(context.ack, late)  # bot.slack.deadline
+        next()
+        return None
+
     app.use(only_our_team)
     app.use(deduplicate)
+    app.use(answer_in_time)
 
 
 def callback_of(body: dict[str, Any]) -> str | None:

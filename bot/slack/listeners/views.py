@@ -17,6 +17,7 @@ from bot.services.errors import InvalidRequest, ServiceError, StaleSection, TryA
 from bot.slack import render
 from bot.slack.ack_first import PENDING_CLAIM
 from bot.slack.blocks import errors_for_slack, row_errors_for_slack
+from bot.slack.deadline import input_block_ids
 from bot.slack.listeners import payload as p
 from bot.slack.middleware import answer_view, awaited_response
 from bot.slack.view_state import raw_from_state, raw_row_from_state
@@ -79,7 +80,7 @@ def register(app: App, ctx: Context) -> None:
             )
             return {"response_action": "update", "view": _message_view(unreadable)}, False
         except StorageBusy:  # the database was busy or down before the page could be saved
-            first = next(iter(_input_blocks(body)), None)
+            first = next(iter(input_block_ids(body)), None)
             if first is None:
                 return {"response_action": "update", "view": _message_view(TRY_AGAIN)}, False
             return {"response_action": "errors", "errors": {first: TRY_AGAIN}}, False
@@ -124,7 +125,7 @@ def register(app: App, ctx: Context) -> None:
                 ),
             }, False
         except TryAgain as exc:
-            first = next(iter(_input_blocks(body)), None)
+            first = next(iter(input_block_ids(body)), None)
             if first is None:
                 return {
                     "response_action": "update",
@@ -284,12 +285,3 @@ def register(app: App, ctx: Context) -> None:
             "the review is locked or closed."
         )
         answer(ack, body, {"response_action": "update", "view": _message_view(thanks)})
-
-
-def _input_blocks(body: dict[str, Any]) -> list[str]:
-    blocks = (body.get("view") or {}).get("blocks") or []
-    return [
-        b["block_id"]
-        for b in blocks
-        if isinstance(b, dict) and b.get("type") == "input" and isinstance(b.get("block_id"), str)
-    ]
