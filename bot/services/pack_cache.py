@@ -154,7 +154,13 @@ class Warmer:
                 if ctx is None:
                     continue
                 self._handed[id(ctx)] = self._handed.get(id(ctx), 0) + 1
-            ctx.later(self._job(ctx, key[1]))
+            try:
+                ctx.later(self._job(ctx, key[1]))
+            except Exception as exc:  # a ``later`` shut down: this one is dropped, not the thread
+                log.warning("pack warm-up of review %s dropped: %s", key[1], type(exc).__name__)
+                with self._cond:
+                    self._handed[id(ctx)] -= 1
+                    self._cond.notify_all()
 
     def _job(self, ctx: Context, review_id: int) -> Callable[[], None]:
         def run() -> None:

@@ -122,3 +122,20 @@ def test_without_background_work_nothing_is_warmed(make_ctx: MakeContext) -> Non
     warmer = pack_cache.Warmer(delay=0.0)
     warmer.schedule(ctx, 1)
     assert warmer.flush(ctx, timeout=0.5)  # nothing was waiting
+
+
+def test_a_later_that_refuses_drops_its_warm_up_and_the_warmer_goes_on(ctx: Context) -> None:
+    def shut(job: Callable[[], None]) -> None:
+        raise RuntimeError("cannot schedule new futures after shutdown")
+
+    handed: list[Callable[[], None]] = []
+    closed = dataclasses.replace(ctx, later=shut)
+    open_ = dataclasses.replace(ctx, later=handed.append)
+    warmer = pack_cache.Warmer(delay=0.0)
+    warmer.schedule(closed, 7)
+    assert warmer.flush(closed, timeout=5)  # dropped, not left pending
+    warmer.schedule(open_, 8)
+    deadline = time.monotonic() + 5
+    while not handed and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert len(handed) == 1  # the thread survived the refusal
