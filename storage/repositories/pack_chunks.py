@@ -45,7 +45,9 @@ class SqlPackChunkRepository:
         that is gone or purged (False): the review's row is locked first, so a purge cannot
         pass in between."""
         purged = self._session.execute(
-            select(ReviewRow.purged_at).where(ReviewRow.id == review_id).with_for_update()
+            select(ReviewRow.purged_at)
+            .where(ReviewRow.id == review_id)
+            .with_for_update(key_share=True)
         ).one_or_none()
         if purged is None or purged[0] is not None:
             return False

@@ -73,7 +73,9 @@ class SqlReminderRepository:
         facts are read (PostgreSQL: the review's row lock; SQLite: the write lock)."""
         if self._postgres:
             self._session.execute(
-                select(ReviewRow.id).where(ReviewRow.id == review_id).with_for_update()
+                select(ReviewRow.id)
+                .where(ReviewRow.id == review_id)
+                .with_for_update(key_share=True)
             )
         else:
             self._session.execute(

@@ -11,10 +11,11 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Engine, QueuePool, create_engine
 
-from forms.records import JSONValue, SectionSaveResult
+from forms.records import JSONValue, ReturnState, SectionSaveResult
 from storage.db import BUSY_TIMEOUT_MS, make_session_factory
 from storage.errors import SectionConflict, StorageBusy
 from storage.uow import SqlUnitOfWork
+from tests.integration.conftest import Opened
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -139,3 +140,42 @@ def test_a_unit_of_work_finding_no_connection_free_is_busy_at_once(engine: Engin
             assert uow.requests.claimed_at("never") is None
     finally:
         tiny.dispose()
+
+
+@pytest.mark.parametrize("engine", [pytest.param("postgresql", marks=pytest.mark.postgres)],
+                         indirect=True)  # fmt: skip
+@pytest.mark.parametrize("lock", ["re-plan", "keep chunks"])
+def test_a_review_locked_for_a_re_plan_or_its_chunks_does_not_hold_up_page_saves(
+    uow_factory: UowFactory, open_review: Callable[..., Opened], lock: str
+) -> None:
+    """PostgreSQL: those locks (FOR NO KEY UPDATE) serialise re-plans and purges, but a page
+    save's audit entry and state change, which reference the review (FOR KEY SHARE), go on."""
+    opened = open_review()
+    review_id, ret = opened.review.id, opened.returns[0]
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with uow_factory() as uow:
+            if lock == "re-plan":
+                uow.reminders.lock_review(review_id)
+            else:
+                assert uow.chunks.put(review_id, {"k": b"chunk"}, NOW)
+            locked.set()
+            release.wait(10)
+            uow.commit()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(5)
+        started = time.monotonic()
+        with uow_factory() as uow:
+            uow.answers.save_section(ret.id, "A", 0, {"A1": "Yes"}, "U0P", NOW)
+            uow.returns.set_state(ret.id, ReturnState.IN_PROGRESS, NOW)
+            uow.audit.add("T0001", "U0P", "page.saved", NOW, review_id=review_id,
+                          return_id=ret.id, details={"section": "A", "revision": 1})  # fmt: skip
+            uow.commit()
+        assert time.monotonic() - started < BUSY_TIMEOUT_MS / 1000 / 2  # not made to wait
+    finally:
+        release.set()
+        holder.join()
