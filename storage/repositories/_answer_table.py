@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, alias, delete, func, select
+from sqlalchemy import ColumnElement, alias, and_, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.codec import AnswerCodec
@@ -18,6 +18,7 @@ _EXCLUDED = alias(AnswerRow.__table__, name="excluded")
 """The row an upsert proposed (``excluded``, on SQLite and PostgreSQL alike), made once:
 ``Insert.excluded`` copies every column of the table again for each statement, which was a fifth
 of a page save's CPU (bench/README.md)."""
+_REPLACED = ("value", "updated_by", "updated_at", "position")
 
 
 class AnswerTable:
@@ -56,12 +57,51 @@ class AnswerTable:
         return 0 if highest is None else highest + 1
 
     def replace(
-        self, return_id: int, question_id: str, rows: list[Row], actor: str, at: datetime
+        self, return_id: int, rows_by_question: Mapping[str, list[Row]], actor: str, at: datetime
     ) -> None:
-        """Make ``rows`` (in this order) the question's only rows, upserting by row id."""
-        self.delete(return_id, question_id, AnswerRow.row_id.not_in([r.row_id for r in rows]))
-        for position, row in enumerate(rows):
-            self.upsert(return_id, question_id, row, position, actor, at)
+        """Make each question's ``rows`` (in this order) its only rows, upserting by row id: one
+        DELETE and one INSERT for them all, however many questions a page has (each statement
+        is a round trip, and a page of several questions took two each)."""
+        if not rows_by_question:
+            return
+        self._session.execute(
+            delete(AnswerRow)
+            .where(
+                AnswerRow.return_id == return_id,
+                or_(
+                    *(
+                        and_(
+                            AnswerRow.question_id == question_id,
+                            AnswerRow.row_id.not_in([r.row_id for r in rows]),
+                        )
+                        for question_id, rows in rows_by_question.items()
+                    )
+                ),
+            )
+            .execution_options(**_NO_SYNC)
+        )
+        values = {  # by key: a row id given twice is written once, as given last
+            (question_id, row.row_id): {
+                "return_id": return_id,
+                "question_id": question_id,
+                "row_id": row.row_id,
+                "position": position,
+                "value": self._codec.encode(row.value),
+                "updated_by": actor,
+                "updated_at": at,
+            }
+            for question_id, rows in rows_by_question.items()
+            for position, row in enumerate(rows)
+        }
+        if values:
+            self._session.execute(
+                insert_for(self._session, AnswerRow)
+                .values(list(values.values()))
+                .on_conflict_do_update(
+                    index_elements=[AnswerRow.return_id, AnswerRow.question_id, AnswerRow.row_id],
+                    set_={name: _EXCLUDED.c[name] for name in _REPLACED},
+                )
+            )
 
     def delete(self, return_id: int, question_id: str, which: ColumnElement[bool]) -> None:
         """Delete the question's rows matching ``which``."""

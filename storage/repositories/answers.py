@@ -78,9 +78,8 @@ class SqlAnswerRepository:
         done = self._guard(return_id, section_id, base_revision, actor, at, unchanged)
         if done is not None:
             return done
-        for question_id, rows in wanted.items():
-            if not same(stored[question_id], rows):
-                self._table.replace(return_id, question_id, rows, actor, at)
+        changed = {q: rows for q, rows in wanted.items() if not same(stored[q], rows)}
+        self._table.replace(return_id, changed, actor, at)
         return SectionSaveResult(return_id, section_id, base_revision + 1, changed=True)
 
     def upsert_row(

@@ -9,12 +9,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 
 from forms.records import JSONValue
 from storage.codec import JsonCodec
 from storage.db import make_session_factory
 from storage.errors import NotFound, SectionConflict, StorageBusy
+from storage.orm import AnswerRow
 from storage.uow import SqlUnitOfWork
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
@@ -140,6 +141,29 @@ def test_repeat_rows_upsert_by_row_id_and_removed_rows_go(
     save(uow_factory, return_id, "C", 3, {"C2": [edited]})
     assert stored(uow_factory, return_id)[0] == {"C2": [edited]}
     assert answer_rows(engine, return_id) == 1
+
+
+def test_a_page_of_several_questions_is_written_in_one_go(
+    uow_factory: UowFactory, return_id: int, engine: Engine
+) -> None:
+    row1: JSONValue = {"row_id": "r1", "values": {"what": "first"}}
+    row2: JSONValue = {"row_id": "r2", "values": {"what": "second"}}
+    save(uow_factory, return_id, "C", 0, {"C1": "kept", "C2": [row1, row2], "C3": "gone soon"})
+    later = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
+    save(uow_factory, return_id, "C", 1, {"C1": "kept", "C2": [row2], "C3": None, "C4": "new"},
+         at=later)  # fmt: skip
+
+    assert stored(uow_factory, return_id)[0] == {"C1": "kept", "C2": [row2], "C4": "new"}
+    with engine.connect() as connection:
+        written = {
+            q: at
+            for q, at in connection.execute(
+                select(AnswerRow.question_id, AnswerRow.updated_at).where(
+                    AnswerRow.return_id == return_id
+                )
+            )
+        }
+    assert written == {"C1": NOW, "C2": later, "C4": later}  # the unchanged answer untouched
 
 
 def test_one_repeat_row_edited_on_its_own(
