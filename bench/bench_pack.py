@@ -359,10 +359,13 @@ class _TreeMemory:
     """The resident memory of this process and its children (the PDF workers) added up,
     sampled every 10 ms; children are looked for every 250 ms (there is no children list in
     /proc here, so that means reading every process's status). Each process's RSS counts the
-    shared libraries it maps, so the sum is on the high side."""
+    shared libraries it maps, so the sum is on the high side: ``peak_pss_kb`` is the peak of
+    their proportional set sizes added (a page shared by n processes counts 1/n in each), the
+    memory they use together with shared pages counted once."""
 
     def __init__(self) -> None:
         self.peak_kb = 0
+        self.peak_pss_kb = 0
         self._children: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -380,7 +383,9 @@ class _TreeMemory:
         while not self._stop.is_set():
             if tick % 25 == 0:
                 self._children |= _children_of(me)
-            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in (me, *self._children)))
+            tree = (me, *self._children)
+            self.peak_kb = max(self.peak_kb, sum(_rss_kb(p) for p in tree))
+            self.peak_pss_kb = max(self.peak_pss_kb, sum(_pss_kb(p) for p in tree))
             tick += 1
             self._stop.wait(0.01)
 
@@ -390,6 +395,17 @@ def _rss_kb(pid: int) -> int:
         with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
             for line in status:
                 if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _pss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup", encoding="ascii", errors="replace") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
                     return int(line.split()[1])
     except OSError:
         pass
@@ -449,6 +465,7 @@ def _pdf_child(html_path: str, kept: str | None = None) -> None:
         "pages": pages,
         "bytes": len(pdf),
         "peak_kb": memory.peak_kb,
+        "peak_pss_kb": memory.peak_pss_kb,
         "bound_kb": own_peak_kb + sum(stats.worker_peak_kb),
         "own_peak_kb": own_peak_kb,
         "worker_peak_kb": list(stats.worker_peak_kb),
@@ -503,6 +520,7 @@ def measure(html_runs: int = 5, pdf_runs: int = PDF_RUNS) -> dict[str, Any]:
         "pdf_pages": pdf["pages"],
         "pdf_bytes": pdf["bytes"],
         "pdf_peak_mb": max(r["peak_kb"] for r in runs) / 1024,
+        "pdf_pss_mb": max(r["peak_pss_kb"] for r in runs) / 1024,
         "pdf_bound_mb": max(r["bound_kb"] for r in runs) / 1024,
         "pdf_own_peak_mb": pdf["own_peak_kb"] / 1024,
         "pdf_worker_peak_mb": [kb / 1024 for kb in pdf["worker_peak_kb"]],
@@ -563,6 +581,7 @@ def _warm(folder: Path, runs: int) -> dict[str, Any]:
         "warm_chunk_cpu_s": mid["chunk_cpu_s"],
         "warm_phases": mid["phases"],
         "warm_peak_mb": max(r["peak_kb"] for r in compiles) / 1024,
+        "warm_pss_mb": max(r["peak_pss_kb"] for r in compiles) / 1024,
         "warm_load": [round(r["load"], 2) for r in compiles],
         "warmup_returns": up["returns"],
         "warmup_chunks": up["chunks"],
@@ -759,6 +778,9 @@ def report(figures: dict[str, Any]) -> str:
             f"| … peak memory, all its processes together | {figures['warm_peak_mb']:.0f} MB "
             f"(cold: {figures['pdf_peak_mb']:.0f} MB) | < {PDF_TARGET_MB:.0f} MB "
             f"| {mark[ok['warm_mem']]} |",
+            "| … the same with each page shared between the processes (libraries, fonts) "
+            "counted once (their proportional set sizes added, from `smaps_rollup`) | "
+            f"{figures['warm_pss_mb']:.0f} MB (cold: {figures['pdf_pss_mb']:.0f} MB) | | |",
             "| … the same PDF alone with the kept chunks, rendered as the cold runs render it "
             f"(`render_pdf` of the HTML, median; {figures['warm_alone_hits']} chunks kept) | "
             f"{figures['warm_alone_s']:.2f} s; peak {figures['warm_alone_peak_mb']:.0f} MB "

@@ -147,6 +147,7 @@ def warm_up(folder: Path) -> dict[str, Any]:
         "per_return_max_s": max(times),
         "cpu_s": cpu + children.ru_utime + children.ru_stime,
         "peak_kb": memory.peak_kb,
+        "peak_pss_kb": memory.peak_pss_kb,
         "load": os.getloadavg()[0],
     }
 
@@ -178,6 +179,7 @@ def compile_once(folder: Path) -> dict[str, Any]:
         "chunk_pages": list(stats.chunk_pages),
         "phases": stats.seconds,
         "peak_kb": memory.peak_kb,
+        "peak_pss_kb": memory.peak_pss_kb,
         "load": load,
     }
 
