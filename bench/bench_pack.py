@@ -693,20 +693,38 @@ BEFORE_AND_AFTER: tuple[str, ...] = (
     "it. Cold costs 8 % more CPU than before (60.6 s against 56.3 s): 40 chunks instead of 19, "
     "each return one, with its fixed costs.",
     "",
-    "Where the warm compile's time goes (the run above): sections 1–12, the cover and contents "
-    "and Appendix B are about 25 s of CPU (sections 6 and 7, the merged chronology and the "
-    "moves, 139 pages, about 60 % of it), 13.8 s of rendering on the "
-    "2 cores; merging 515 pages with pypdf 1.8 s; before the PDF, loading and decrypting the "
-    "30 returns and building the HTML 1.6 s (the workers import WeasyPrint meanwhile). What "
-    "would meet 10 s with margin on this machine: a third core, or cheaper sections 1–12 "
-    "(WeasyPrint's cost is per line and per table cell). The warm compile's peak, 343 MB, is "
-    "the compiling process (the application's modules, 89 MB, and the built pack: about "
-    "130 MB when it starts rendering) and two workers of about 105 MB each; the same PDF "
-    "rendered alone, as the cold runs render it, peaks at 279 MB.",
+    "Where the warm compile's time goes: sections 1–12, the cover and contents and Appendix B "
+    "are all it renders (about 13 s of CPU on this VM on 2026-11-27, 25 s on the slower one "
+    "of 2026-11-26; sections 6 and 7, the merged chronology and the moves, 139 pages, about "
+    "60 % of it), on the 2 cores; merging 515 pages with pypdf takes 0.6–0.8 s, loading, "
+    "decrypting and building 0.6 s. This VM's speed changes within the hour: the same "
+    "compile of the same warmed database took 7.96 and 8.34 s at 00:36 UTC and 10.5–11.8 s "
+    "at 00:45 (CPU 15 s against 20–22 s), so the 10 s target is met or missed by the "
+    "machine's moment. Sections 1–12 are not kept: they would make the compile a merge of "
+    "about 2–3 s, but they are the pack's own content (the analysis, the merged "
+    "chronology), and DESIGN §3 says the bot keeps none; a return's chunk is the return as "
+    "submitted, which `answers` holds anyway.",
     "",
-    "The warm-up costs each return about 2.7 s in the background (a worker's start, the pack's "
-    "HTML built again, its chunk of about 10 pages), at nice 10: 79 s for the 30 returns, "
-    "received one after another.",
+    "Memory (2026-11-27 00:40–00:50 UTC, this machine, `bench_pack_warm.py --compile` of one "
+    "warmed database, variants run in turn). The peak comes when both workers are at their "
+    "largest chunk. Then the compiling process holds about 139 MB (80 MB of it the "
+    "application's modules, imported as the bot has them: SQLAlchemy, Bolt and the Slack SDK, "
+    "pydantic, cryptography; about 35 MB of Python objects besides code: the pack's inputs, "
+    "its HTML, the kept chunks), and each worker 85–105 MB, 43 MB of it before it lays "
+    "anything out (the interpreter and WeasyPrint). The workers now give back a chunk's "
+    "memory before the next (gc, then glibc's `malloc_trim`): 347–348 MB → 335–338 MB "
+    "(shared pages counted once: 308–309 → 299–301 MB). Tried and left out: chunks of half "
+    "the size (10 MB less, more time); `malloc_trim` alone (5 MB). One worker instead of two "
+    "peaks at 250 MB (233 MB counted once) but takes 16.4–17.1 s against 10.5 s. On 2 "
+    "cores the two targets pull against each other: the second worker, which brings the "
+    "compile under 10 s, costs about 90 MB, and two workers under 300 MB would need the "
+    "compiling process about 40 MB smaller than the application's own modules allow. The "
+    "table's peak adds the three processes' resident sets, so a library page they share "
+    "counts in each; the row below it counts such pages once.",
+    "",
+    "The warm-up costs each return a second or a few in the background (a worker's start, "
+    "the pack's HTML built again, its chunk of about 10 pages), at nice 10; the table gives "
+    "the run's figures.",
 )
 
 
