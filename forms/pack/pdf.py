@@ -3,8 +3,9 @@
 Why chunks. WeasyPrint uses one core, keeps every laid-out page in memory until the PDF is
 written (about 1 MB a page here), and costs about one text layout per line and a few
 milliseconds per page: a pack for 30 agencies runs to some 500 pages. So the HTML is cut into
-chunks, (at most) two worker processes render them to PDF in parallel, and this process merges
-the PDFs in order.
+chunks, (at most) two worker processes render them to PDF in parallel, and the first of them
+merges the PDFs in order (pypdf is pure Python: in the bot's own process, a merge held the
+interpreter for most of a second, away from the requests Slack waits on).
 
 Where it is cut. Only where the printed pack starts a page anyway: before each
 ``<section class="major ...">`` (every major section, and every return in Appendix A). Small
@@ -260,16 +261,19 @@ def render_pdf_with_stats(
         run = _Run(plan, pool[: 1 if not plan.chunks else min(count, misses + 2)], hits)
         run.go()
         rendered = time.perf_counter()
+        for worker in pool[1:]:
+            worker.close()
+        chunks = [run.front, *run.results]
+        if cache is not None:
+            _keep(cache, {keys[i]: c for i, c in run.rendered().items() if i in keys})
+        for level, message in dict.fromkeys(r for c in chunks for r in c.log):
+            _WEASYPRINT_LOG.log(level, "%s", message)
+        # In the worker: pypdf is pure Python, and this process (the bot) answers Slack.
+        pdf = pool[0].merge(chunks, run.fonts, plan.footer)
+        done = time.perf_counter()
     finally:
         for worker in pool:
             worker.close()
-    chunks = [run.front, *run.results]
-    if cache is not None:
-        _keep(cache, {keys[i]: c for i, c in run.rendered().items() if i in keys})
-    for level, message in dict.fromkeys(r for c in chunks for r in c.log):
-        _WEASYPRINT_LOG.log(level, "%s", message)
-    pdf = merge(chunks, run.fonts, plan.footer)
-    done = time.perf_counter()
     stats = PdfStats(
         pages=sum(c.pages for c in chunks),
         chunks=len(chunks),
@@ -475,6 +479,24 @@ class _Worker:
             raise RuntimeError(f"the PDF worker failed:\n{reply}")
         mark, number = reply[1]
         return StampFont(**mark), StampFont(**number)
+
+    def merge(
+        self, chunks: Sequence[Chunk], fonts: tuple[StampFont, StampFont] | None, footer: str
+    ) -> bytes:
+        """:func:`merge`, done by the worker."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        sent = [
+            {"pdf": c.pdf, "pages": c.pages, "anchors": c.anchors, "links": c.links,
+             "bookmarks": c.bookmarks}
+            for c in chunks
+        ]  # fmt: skip
+        given = None if fonts is None else tuple(dataclasses.asdict(f) for f in fonts)
+        _send(self.process.stdin, ("merge", sent, given, footer))
+        reply = _receive(self.process.stdout)
+        if not isinstance(reply, tuple) or len(reply) != 3 or reply[0] != "merged":
+            raise RuntimeError(f"the PDF worker failed:\n{reply}")
+        self.peak_kb = max(self.peak_kb, int(reply[2]))
+        return bytes(reply[1])
 
     def close(self) -> None:
         if self.process.stdin is not None:
@@ -1183,6 +1205,11 @@ def _worker_main() -> None:
             if isinstance(job, tuple) and job[:1] == ("stamp-fonts",):
                 fonts = stamp_fonts(str(job[1]) if len(job) > 1 else "")
                 _send(out, ("fonts", tuple(dataclasses.asdict(f) for f in fonts)))
+            elif isinstance(job, tuple) and job[:1] == ("merge",):
+                _, chunks, given, footer = job
+                stamp = None if given is None else (StampFont(**given[0]), StampFont(**given[1]))
+                merged = merge([Chunk(**c) for c in chunks], stamp, footer)
+                _send(out, ("merged", merged, _peak_kb()))
             else:
                 _send(out, ("done", _render_chunk(str(job), out)))
         except Exception:
