@@ -15,6 +15,7 @@ from slack_bolt.listener.custom_listener import CustomListener
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
 
+from bot.services.context import Context
 from bot.slack.ack_first import CLAIMS_FIRST, ClaimingApp
 from bot.slack.app import build_app
 from bot.slack.middleware import install
@@ -63,18 +64,24 @@ def _signed(body: str) -> dict[str, list[str]]:
     }
 
 
-def test_a_block_action_delivered_twice_is_answered_twice_and_worked_once(
-    make_ctx: MakeContext,
-) -> None:
-    ctx = make_ctx(NOW)
-    app = ClaimingApp(
+def claiming_app(ctx: Context, **options: Any) -> ClaimingApp:
+    """A bare ``ClaimingApp`` on the context's database, for team T0001 (no middleware yet)."""
+    return ClaimingApp(
         uow=ctx.uow,
         signing_secret=SECRET,
         authorize=lambda **_: AuthorizeResult(
             enterprise_id=None, team_id="T0001", bot_token="xoxb-x", bot_user_id="UB"
         ),
-        process_before_response=True,  # the listener has finished when dispatch returns
+        **options,
     )
+
+
+def test_a_block_action_delivered_twice_is_answered_twice_and_worked_once(
+    make_ctx: MakeContext,
+) -> None:
+    ctx = make_ctx(NOW)
+    # the listener has finished when dispatch returns:
+    app = claiming_app(ctx, process_before_response=True)
     install(app, ctx.uow, lambda: "T0001")
     worked: list[str] = []
 

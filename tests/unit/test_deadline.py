@@ -12,13 +12,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slack_bolt import Ack, BoltRequest
-from slack_bolt.authorization import AuthorizeResult
 
-from bot.slack.ack_first import ClaimingApp
 from bot.slack.deadline import Deadlines, late_answer
 from bot.slack.middleware import answer_view, install
 from tests.unit.conftest import MakeContext
-from tests.unit.test_ack_first import SECRET, _signed
+from tests.unit.test_ack_first import _signed, claiming_app
 
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
 VIEW = {
@@ -76,13 +74,7 @@ def test_a_slow_view_listener_is_answered_in_time_and_pressing_again_gets_its_an
     make_ctx: MakeContext,
 ) -> None:
     ctx = make_ctx(NOW)
-    app = ClaimingApp(
-        uow=ctx.uow,
-        signing_secret=SECRET,
-        authorize=lambda **_: AuthorizeResult(
-            enterprise_id=None, team_id="T0001", bot_token="xoxb-x", bot_user_id="UB"
-        ),
-    )
+    app = claiming_app(ctx)
     install(app, ctx.uow, lambda: "T0001", answer_by=0.3)
     worked: list[str] = []
     finished = threading.Event()
