@@ -50,6 +50,9 @@ from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from priority import own_priority  # noqa: E402
 
 from forms.calendar import WorkingCalendar  # noqa: E402
 from forms.loader import default_question_set_path, load_question_set  # noqa: E402
@@ -837,23 +840,6 @@ def report(figures: dict[str, Any]) -> str:
     )
 
 
-def _own_priority(nice: int) -> None:
-    """Run on in a new session (a scheduling autogroup of its own) at niceness ``nice``, as
-    bench/load.py ``--nice`` does; the processes started from here on are in it."""
-    try:
-        os.setsid()
-    except PermissionError:  # already a process-group leader: start again, under setsid
-        if os.environ.get("RRM_BENCH_SETSID") == "1":
-            raise
-        os.environ["RRM_BENCH_SETSID"] = "1"
-        sys.stdout.flush()
-        os.execvp("setsid", ["setsid", "--wait", sys.executable, *sys.argv])
-    try:
-        Path("/proc/self/autogroup").write_text(str(nice))
-    except OSError:  # no autogroups here, or not root: plain nice
-        os.nice(nice)
-
-
 def write_readme(section: str) -> None:
     """Replace (or add) the "Meeting pack" section of bench/README.md, leaving the rest alone."""
     readme = ROOT / "bench" / "README.md"
@@ -880,7 +866,7 @@ def main() -> None:
         _pdf_child(args.pdf_child, args.kept)
         return
     if args.nice is not None:
-        _own_priority(args.nice)
+        own_priority(args.nice)
     figures = measure(pdf_runs=max(1, args.pdf_runs))
     figures["nice"] = args.nice
     if args.json:

@@ -66,6 +66,7 @@ from load_users import (  # noqa: E402
     TimedPerson,
     start_users,
 )
+from priority import own_priority  # noqa: E402
 from sqlalchemy import create_engine  # noqa: E402
 
 from bot.fakeslack import FakeSlack  # noqa: E402
@@ -361,24 +362,6 @@ def py_spy(pid: int, seconds: float, out: Path) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-
-
-def own_priority(nice: int) -> None:
-    """Run on in a new session (so a scheduling autogroup of its own) with niceness ``nice``;
-    every process started from here on is in it."""
-    try:
-        os.setsid()
-    except PermissionError:  # already a process-group leader: start again, under setsid
-        if os.environ.get("RRM_BENCH_SETSID") == "1":
-            raise
-        os.environ["RRM_BENCH_SETSID"] = "1"
-        sys.stdout.flush()
-        os.execvp("setsid", ["setsid", "--wait", sys.executable, *sys.argv])
-    try:
-        Path("/proc/self/autogroup").write_text(str(nice))
-    except OSError as exc:  # no autogroups here, or not root: plain nice
-        print(f"(no autogroup niceness: {exc}; os.nice instead)", file=sys.stderr)
-        os.nice(nice)
 
 
 def run_other(script: str, write: bool, *more: str) -> Any:

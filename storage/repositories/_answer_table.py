@@ -18,7 +18,7 @@ _EXCLUDED = alias(AnswerRow.__table__, name="excluded")
 """The row an upsert proposed (``excluded``, on SQLite and PostgreSQL alike), made once:
 ``Insert.excluded`` copies every column of the table again for each statement, which was a fifth
 of a page save's CPU (bench/README.md)."""
-_REPLACED = ("value", "updated_by", "updated_at", "position")
+_REPLACED = ("value", "updated_by", "updated_at", "position")  # position last: see upsert
 
 
 class AnswerTable:
@@ -81,27 +81,12 @@ class AnswerTable:
             .execution_options(**_NO_SYNC)
         )
         values = {  # by key: a row id given twice is written once, as given last
-            (question_id, row.row_id): {
-                "return_id": return_id,
-                "question_id": question_id,
-                "row_id": row.row_id,
-                "position": position,
-                "value": self._codec.encode(row.value),
-                "updated_by": actor,
-                "updated_at": at,
-            }
+            (question_id, row.row_id): self._row(return_id, question_id, row, position, actor, at)
             for question_id, rows in rows_by_question.items()
             for position, row in enumerate(rows)
         }
         if values:
-            self._session.execute(
-                insert_for(self._session, AnswerRow)
-                .values(list(values.values()))
-                .on_conflict_do_update(
-                    index_elements=[AnswerRow.return_id, AnswerRow.question_id, AnswerRow.row_id],
-                    set_={name: _EXCLUDED.c[name] for name in _REPLACED},
-                )
-            )
+            self._upsert(list(values.values()), _REPLACED)
 
     def delete(self, return_id: int, question_id: str, which: ColumnElement[bool]) -> None:
         """Delete the question's rows matching ``which``."""
@@ -122,18 +107,29 @@ class AnswerTable:
         keep_position: bool = False,
     ) -> None:
         """Insert the row, or update it in place (INSERT ... ON CONFLICT DO UPDATE)."""
-        insert = insert_for(self._session, AnswerRow).values(
-            return_id=return_id,
-            question_id=question_id,
-            row_id=row.row_id,
-            position=position,
-            value=self._codec.encode(row.value),
-            updated_by=actor,
-            updated_at=at,
-        )
-        columns = ["value", "updated_by", "updated_at"] + ([] if keep_position else ["position"])
+        columns = _REPLACED[:-1] if keep_position else _REPLACED
+        self._upsert([self._row(return_id, question_id, row, position, actor, at)], columns)
+
+    def _row(
+        self, return_id: int, question_id: str, row: Row, position: int, actor: str, at: datetime
+    ) -> dict[str, object]:
+        return {
+            "return_id": return_id,
+            "question_id": question_id,
+            "row_id": row.row_id,
+            "position": position,
+            "value": self._codec.encode(row.value),
+            "updated_by": actor,
+            "updated_at": at,
+        }
+
+    def _upsert(self, rows: list[dict[str, object]], columns: tuple[str, ...]) -> None:
+        """Insert the rows; a row already there (same return, question and row id) has
+        ``columns`` updated instead."""
         self._session.execute(
-            insert.on_conflict_do_update(
+            insert_for(self._session, AnswerRow)
+            .values(rows)
+            .on_conflict_do_update(
                 index_elements=[AnswerRow.return_id, AnswerRow.question_id, AnswerRow.row_id],
                 set_={name: _EXCLUDED.c[name] for name in columns},
             )

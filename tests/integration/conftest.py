@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -177,3 +178,23 @@ def open_review(uow_factory: UowFactory) -> Callable[..., Opened]:
 def return_id(open_review: Callable[..., Opened]) -> int:
     """The id of the police return of a freshly opened review."""
     return open_review().returns[0].id
+
+
+@contextmanager
+def held_elsewhere(hold: Callable[[Callable[[], None]], None]) -> Iterator[None]:
+    """Run ``hold(wait)`` on a thread of its own: it takes a lock, then calls ``wait()``, which
+    returns once the ``with`` block is left; inside the block, the lock is held."""
+    locked, release = threading.Event(), threading.Event()
+
+    def wait() -> None:
+        locked.set()
+        release.wait(10)
+
+    holder = threading.Thread(target=hold, args=(wait,))
+    holder.start()
+    try:
+        assert locked.wait(5), "the other thread did not take its lock"
+        yield
+    finally:
+        release.set()
+        holder.join()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -17,6 +16,7 @@ from storage.db import make_session_factory
 from storage.errors import NotFound, SectionConflict, StorageBusy
 from storage.orm import AnswerRow
 from storage.uow import SqlUnitOfWork
+from tests.integration.conftest import held_elsewhere
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -251,27 +251,18 @@ def test_answer_values_go_through_the_codec(engine: Engine, return_id: int) -> N
 def test_a_held_lock_surfaces_as_storage_busy_and_a_retry_succeeds(
     engine: Engine, uow_factory: UowFactory, return_id: int
 ) -> None:
-    locked, release = threading.Event(), threading.Event()
-
-    def hold_the_section() -> None:
+    def hold_the_section(wait: Callable[[], None]) -> None:
         with engine.connect() as connection:
             connection.execute(
                 text("UPDATE section_revisions SET revision = revision WHERE return_id = :r"),
                 {"r": return_id},
             )
-            locked.set()
-            release.wait(10)
+            wait()
             connection.rollback()
 
-    holder = threading.Thread(target=hold_the_section)
-    holder.start()
-    try:
-        assert locked.wait(5)
+    with held_elsewhere(hold_the_section):
         started = time.monotonic()
         with pytest.raises(StorageBusy):
             save(uow_factory, return_id, "A", 0, {"A1": "Yes"})
         assert time.monotonic() - started < 3
-    finally:
-        release.set()
-        holder.join()
     assert save(uow_factory, return_id, "A", 0, {"A1": "Yes"}) == (1, True)

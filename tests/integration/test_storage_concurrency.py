@@ -15,7 +15,7 @@ from forms.records import JSONValue, ReturnState, SectionSaveResult
 from storage.db import BUSY_TIMEOUT_MS, make_session_factory
 from storage.errors import SectionConflict, StorageBusy
 from storage.uow import SqlUnitOfWork
-from tests.integration.conftest import Opened
+from tests.integration.conftest import Opened, held_elsewhere
 
 NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 UowFactory = Callable[[], SqlUnitOfWork]
@@ -152,22 +152,17 @@ def test_a_review_locked_for_a_re_plan_or_its_chunks_does_not_hold_up_page_saves
     save's audit entry and state change, which reference the review (FOR KEY SHARE), go on."""
     opened = open_review()
     review_id, ret = opened.review.id, opened.returns[0]
-    locked, release = threading.Event(), threading.Event()
 
-    def hold() -> None:
+    def hold(wait: Callable[[], None]) -> None:
         with uow_factory() as uow:
             if lock == "re-plan":
                 uow.reminders.lock_review(review_id)
             else:
                 assert uow.chunks.put(review_id, {"k": b"chunk"}, NOW)
-            locked.set()
-            release.wait(10)
+            wait()
             uow.commit()
 
-    holder = threading.Thread(target=hold)
-    holder.start()
-    try:
-        assert locked.wait(5)
+    with held_elsewhere(hold):
         started = time.monotonic()
         with uow_factory() as uow:
             uow.answers.save_section(ret.id, "A", 0, {"A1": "Yes"}, "U0P", NOW)
@@ -176,6 +171,3 @@ def test_a_review_locked_for_a_re_plan_or_its_chunks_does_not_hold_up_page_saves
                           return_id=ret.id, details={"section": "A", "revision": 1})  # fmt: skip
             uow.commit()
         assert time.monotonic() - started < BUSY_TIMEOUT_MS / 1000 / 2  # not made to wait
-    finally:
-        release.set()
-        holder.join()
